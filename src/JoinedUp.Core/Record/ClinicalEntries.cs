@@ -1,0 +1,164 @@
+namespace JoinedUp.Record;
+
+/// <summary>Code systems, as their FHIR URIs. Codes from other systems are stored as given.</summary>
+public static class CodeSystems
+{
+    public const string Snomed = "http://snomed.info/sct";
+    public const string Loinc = "http://loinc.org";
+    public const string RxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
+    public const string Icd10 = "http://hl7.org/fhir/sid/icd-10";
+}
+
+public enum ConditionStatus
+{
+    Active = 1,
+    Resolved = 2,
+    Inactive = 3,
+}
+
+/// <summary>A diagnosis or problem on the record.</summary>
+public sealed class Condition : RecordEntry
+{
+    public long PatientId { get; set; }
+
+    public string CodeSystem { get; set; } = CodeSystems.Snomed;
+
+    public required string Code { get; set; }
+
+    public string? Display { get; set; }
+
+    public ConditionStatus Status { get; set; } = ConditionStatus.Active;
+
+    public DateOnly? OnsetDate { get; set; }
+
+    /// <summary>Organisation that recorded it.</summary>
+    public int? RecordedByOrganisationId { get; set; }
+}
+
+public enum ObservationStatus
+{
+    Final = 1,
+    Amended = 2,
+    EnteredInError = 3,
+}
+
+/// <summary>
+/// A measurement or finding. <see cref="Value"/> is the main value; <see cref="SecondaryValue"/> holds the second
+/// component of a two-part reading (the diastolic of a blood pressure, whose <see cref="Value"/> is the systolic).
+/// </summary>
+public sealed class Observation : RecordEntry
+{
+    public long PatientId { get; set; }
+
+    public long? EncounterId { get; set; }
+
+    public string CodeSystem { get; set; } = CodeSystems.Snomed;
+
+    public required string Code { get; set; }
+
+    public string? Display { get; set; }
+
+    public ObservationStatus Status { get; set; } = ObservationStatus.Final;
+
+    /// <summary>When the observation was made (UTC).</summary>
+    public DateTime EffectiveAt { get; set; }
+
+    public double? Value { get; set; }
+
+    public double? SecondaryValue { get; set; }
+
+    /// <summary>UCUM unit, e.g. "mmol/mol", "mm[Hg]".</summary>
+    public string? Unit { get; set; }
+}
+
+public enum EncounterClass
+{
+    Ambulatory = 1,
+    Home = 2,
+    Virtual = 3,
+    Inpatient = 4,
+    Emergency = 5,
+}
+
+public enum EncounterStatus
+{
+    Planned = 1,
+    InProgress = 2,
+    Finished = 3,
+    Cancelled = 4,
+}
+
+/// <summary>A contact between the person and a service or practice.</summary>
+public sealed class Encounter : RecordEntry
+{
+    public long PatientId { get; set; }
+
+    public int? OrganisationId { get; set; }
+
+    public int? ServiceId { get; set; }
+
+    public EncounterClass Class { get; set; }
+
+    public EncounterStatus Status { get; set; } = EncounterStatus.Finished;
+
+    /// <summary>SNOMED CT code of the kind of contact, e.g. a review.</summary>
+    public string? TypeCode { get; set; }
+
+    public DateTime StartAt { get; set; }
+
+    public DateTime? EndAt { get; set; }
+}
+
+public enum ImmunisationStatus
+{
+    Completed = 1,
+    NotDone = 2,
+    EnteredInError = 3,
+}
+
+/// <summary>A vaccination given (or recorded as not done).</summary>
+public sealed class Immunisation : RecordEntry
+{
+    public long PatientId { get; set; }
+
+    public string CodeSystem { get; set; } = CodeSystems.Snomed;
+
+    public required string VaccineCode { get; set; }
+
+    public string? Display { get; set; }
+
+    public ImmunisationStatus Status { get; set; } = ImmunisationStatus.Completed;
+
+    public DateOnly OccurredOn { get; set; }
+
+    public int? DoseNumber { get; set; }
+
+    public int? OrganisationId { get; set; }
+}
+
+public enum MedicationStatus
+{
+    Active = 1,
+    Completed = 2,
+    Stopped = 3,
+}
+
+/// <summary>A medicine the person takes or took.</summary>
+public sealed class MedicationStatement : RecordEntry
+{
+    public long PatientId { get; set; }
+
+    public string CodeSystem { get; set; } = CodeSystems.Snomed;
+
+    public required string Code { get; set; }
+
+    public string? Display { get; set; }
+
+    public MedicationStatus Status { get; set; } = MedicationStatus.Active;
+
+    public DateOnly StartedOn { get; set; }
+
+    public DateOnly? EndedOn { get; set; }
+
+    public string? Dosage { get; set; }
+}

@@ -1,0 +1,242 @@
+using System.Text;
+using JoinedUp.Directory;
+using JoinedUp.Record;
+using Microsoft.EntityFrameworkCore;
+
+namespace JoinedUp.Storage;
+
+/// <summary>
+/// The relational model, the source of truth. Tables and columns are snake_case on every provider so that
+/// hand-written, set-based SQL (outcome measures, bulk loads) reads the same on SQLite and PostgreSQL.
+/// Use <see cref="SqliteJoinedUpDbContext"/> or <see cref="PostgresJoinedUpDbContext"/>; each carries its own migrations.
+/// </summary>
+public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Organisation> Organisations => Set<Organisation>();
+    public DbSet<Network> Networks => Set<Network>();
+    public DbSet<Service> Services => Set<Service>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<StaffMember> Staff => Set<StaffMember>();
+    public DbSet<TeamMembership> TeamMemberships => Set<TeamMembership>();
+
+    public DbSet<Patient> Patients => Set<Patient>();
+    public DbSet<Carer> Carers => Set<Carer>();
+    public DbSet<Condition> Conditions => Set<Condition>();
+    public DbSet<Observation> Observations => Set<Observation>();
+    public DbSet<Encounter> Encounters => Set<Encounter>();
+    public DbSet<Immunisation> Immunisations => Set<Immunisation>();
+    public DbSet<MedicationStatement> MedicationStatements => Set<MedicationStatement>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ConfigureDirectory(modelBuilder);
+        ConfigureRecord(modelBuilder);
+        ApplySnakeCase(modelBuilder);
+    }
+
+    private static void ConfigureDirectory(ModelBuilder b)
+    {
+        b.Entity<Network>(e =>
+        {
+            e.ToTable("network");
+            e.HasIndex(x => x.Code).IsUnique();
+            e.Property(x => x.Code).HasMaxLength(16);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.HasMany(x => x.Practices).WithOne(x => x.Network).HasForeignKey(x => x.NetworkId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Organisation>(e =>
+        {
+            e.ToTable("organisation");
+            e.HasIndex(x => x.OdsCode).IsUnique();
+            e.Property(x => x.OdsCode).HasMaxLength(16);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Postcode).HasMaxLength(10);
+        });
+        b.Entity<Service>(e =>
+        {
+            e.ToTable("service");
+            e.HasIndex(x => x.Code).IsUnique();
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Description).HasMaxLength(2000);
+            e.HasOne(x => x.Provider).WithMany().HasForeignKey(x => x.ProviderOrganisationId).OnDelete(DeleteBehavior.Restrict);
+            // A plain list of codes; stored as one space-separated column on every provider.
+            e.Property(x => x.EligibleConditionCodes)
+                .HasConversion(
+                    v => string.Join(' ', v),
+                    v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList(),
+                    new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<string>>(
+                        (l, r) => l!.SequenceEqual(r!),
+                        v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s.GetHashCode(StringComparison.Ordinal))),
+                        v => v.ToList()))
+                .HasMaxLength(1000);
+        });
+        b.Entity<Team>(e =>
+        {
+            e.ToTable("team");
+            e.HasIndex(x => x.Code).IsUnique();
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.HasOne(x => x.Service).WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne(x => x.Organisation).WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<StaffMember>(e =>
+        {
+            e.ToTable("staff_member");
+            e.HasIndex(x => x.StaffCode).IsUnique();
+            e.HasIndex(x => x.Email).IsUnique();
+            e.Property(x => x.StaffCode).HasMaxLength(32);
+            e.Property(x => x.Email).HasMaxLength(254);
+            e.Property(x => x.GivenName).HasMaxLength(100);
+            e.Property(x => x.FamilyName).HasMaxLength(100);
+            e.Property(x => x.Profession).HasMaxLength(100);
+            e.HasOne(x => x.Organisation).WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<TeamMembership>(e =>
+        {
+            e.ToTable("team_membership");
+            e.HasKey(x => new { x.TeamId, x.StaffMemberId });
+            e.HasOne(x => x.Team).WithMany(x => x.Members).HasForeignKey(x => x.TeamId);
+            e.HasOne(x => x.StaffMember).WithMany(x => x.Teams).HasForeignKey(x => x.StaffMemberId);
+        });
+    }
+
+    private static void ConfigureRecord(ModelBuilder b)
+    {
+        b.Entity<Patient>(e =>
+        {
+            e.ToTable("patient");
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            // Unique where present: two records can never share an NHS number; many may have none.
+            e.HasIndex(x => x.NhsNumber).IsUnique().HasFilter("nhs_number IS NOT NULL");
+            e.HasIndex(x => x.LocalIdentifier).IsUnique();
+            e.HasIndex(x => x.RegisteredPracticeId);
+            e.HasIndex(x => new { x.FamilyName, x.GivenName });
+            e.Property(x => x.NhsNumber).HasMaxLength(10).IsFixedLength(false);
+            e.Property(x => x.LocalIdentifier).HasMaxLength(32);
+            e.Property(x => x.GivenName).HasMaxLength(100);
+            e.Property(x => x.FamilyName).HasMaxLength(100);
+            e.Property(x => x.Postcode).HasMaxLength(10);
+            e.Property(x => x.PreferredLanguage).HasMaxLength(8);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.Ignore(x => x.HasNoNhsNumber);
+            e.HasOne(x => x.RegisteredPractice).WithMany().HasForeignKey(x => x.RegisteredPracticeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasMany(x => x.Carers).WithOne().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Carer>(e =>
+        {
+            e.ToTable("carer");
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Relationship).HasMaxLength(50);
+            e.Property(x => x.Phone).HasMaxLength(32);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.CarerPatientId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Condition>(e =>
+        {
+            e.ToTable("condition");
+            ConfigureClinical(e);
+            e.HasIndex(x => new { x.Code, x.PatientId });
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Display).HasMaxLength(500);
+            e.HasOne<Directory.Organisation>().WithMany().HasForeignKey(x => x.RecordedByOrganisationId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Observation>(e =>
+        {
+            e.ToTable("observation");
+            ConfigureClinical(e);
+            e.HasIndex(x => new { x.Code, x.EffectiveAt });
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Display).HasMaxLength(500);
+            e.Property(x => x.Unit).HasMaxLength(32);
+            e.HasOne<Encounter>().WithMany().HasForeignKey(x => x.EncounterId).OnDelete(DeleteBehavior.SetNull);
+        });
+        b.Entity<Encounter>(e =>
+        {
+            e.ToTable("encounter");
+            ConfigureClinical(e);
+            e.Property(x => x.TypeCode).HasMaxLength(64);
+            e.HasOne<Directory.Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Directory.Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Immunisation>(e =>
+        {
+            e.ToTable("immunisation");
+            ConfigureClinical(e);
+            e.HasIndex(x => new { x.VaccineCode, x.PatientId });
+            e.Property(x => x.VaccineCode).HasMaxLength(64);
+            e.Property(x => x.Display).HasMaxLength(500);
+            e.HasOne<Directory.Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<MedicationStatement>(e =>
+        {
+            e.ToTable("medication_statement");
+            ConfigureClinical(e);
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Display).HasMaxLength(500);
+            e.Property(x => x.Dosage).HasMaxLength(500);
+        });
+    }
+
+    private static void ConfigureClinical<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e)
+        where T : RecordEntry
+    {
+        e.Property(x => x.Id).ValueGeneratedOnAdd();
+        e.Property(x => x.VersionId).IsConcurrencyToken();
+        e.Property<long>("PatientId");
+        e.HasIndex("PatientId");
+        e.HasOne<Patient>().WithMany().HasForeignKey("PatientId").OnDelete(DeleteBehavior.Cascade);
+        e.Property<string>("CodeSystem").HasMaxLength(200);
+    }
+
+    private static void ApplySnakeCase(ModelBuilder b)
+    {
+        foreach (var entity in b.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(ToSnakeCase(property.Name));
+            }
+            foreach (var key in entity.GetKeys())
+            {
+                key.SetName(ToSnakeCase(key.GetName()!));
+            }
+            foreach (var fk in entity.GetForeignKeys())
+            {
+                fk.SetConstraintName(ToSnakeCase(fk.GetConstraintName()!));
+            }
+            foreach (var index in entity.GetIndexes())
+            {
+                index.SetDatabaseName(ToSnakeCase(index.GetDatabaseName()!));
+            }
+        }
+    }
+
+    /// <summary>"RegisteredPracticeId" → "registered_practice_id".</summary>
+    internal static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && name[i - 1] != '_' && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))))
+                {
+                    sb.Append('_');
+                }
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>The model on SQLite, the embedded default; migrations in Storage/Migrations/Sqlite.</summary>
+public sealed class SqliteJoinedUpDbContext(DbContextOptions<SqliteJoinedUpDbContext> options) : JoinedUpDbContext(options);
+
+/// <summary>The model on PostgreSQL, the production store; migrations in Storage/Migrations/Postgres.</summary>
+public sealed class PostgresJoinedUpDbContext(DbContextOptions<PostgresJoinedUpDbContext> options) : JoinedUpDbContext(options);

@@ -1,0 +1,129 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace JoinedUp.Storage;
+
+/// <summary>Builds contexts and connections for the configured provider, and turns low-level failures into messages a person can act on.</summary>
+public static class JoinedUpStorage
+{
+    /// <summary>Registers <see cref="JoinedUpDbContext"/> (scoped) for the configured provider.</summary>
+    public static IServiceCollection AddJoinedUpStorage(this IServiceCollection services, StorageOptions options)
+    {
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddScoped<JoinedUpDbContext>(_ => CreateContext(options));
+        services.AddScoped<DatabaseMigrator>();
+        return services;
+    }
+
+    /// <summary>A new context on the configured database. The caller disposes it.</summary>
+    public static JoinedUpDbContext CreateContext(StorageOptions options)
+    {
+        options.Validate();
+        if (options.Provider == StorageProvider.Postgres)
+        {
+            var builder = new DbContextOptionsBuilder<PostgresJoinedUpDbContext>()
+                .UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
+            return new PostgresJoinedUpDbContext(builder.Options);
+        }
+        var sqlite = new DbContextOptionsBuilder<SqliteJoinedUpDbContext>()
+            .UseSqlite(SqliteConnectionString(options), s => s.MigrationsHistoryTable("__ef_migrations_history"))
+            .AddInterceptors(SqlitePragmas.Instance);
+        return new SqliteJoinedUpDbContext(sqlite.Options);
+    }
+
+    /// <summary>The SQLite connection string, creating the folder for the file if needed.</summary>
+    public static string SqliteConnectionString(StorageOptions options)
+    {
+        var builder = string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(options.SqlitePath) }
+            : new SqliteConnectionStringBuilder(options.ConnectionString);
+        builder.Pooling = true;
+        builder.DefaultTimeout = 60;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (!string.IsNullOrEmpty(folder) && builder.DataSource != ":memory:")
+        {
+            System.IO.Directory.CreateDirectory(folder);
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>An open ADO.NET connection for bulk work that bypasses EF (the generator, benchmarks).</summary>
+    public static async Task<DbConnection> OpenConnectionAsync(StorageOptions options, CancellationToken ct)
+    {
+        options.Validate();
+        DbConnection connection = options.Provider == StorageProvider.Postgres
+            ? new NpgsqlConnection(options.ConnectionString)
+            : new SqliteConnection(SqliteConnectionString(options));
+        try
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            if (connection is SqliteConnection)
+            {
+                await SqlitePragmas.ApplyAsync(connection, ct).ConfigureAwait(false);
+            }
+            return connection;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Unavailable(options, ex);
+        }
+    }
+
+    /// <summary>True for the failures that mean "the database is not there or will not let us in", as opposed to a bug.</summary>
+    public static bool IsUnavailable(Exception ex) => ex switch
+    {
+        NpgsqlException { InnerException: SocketException or TimeoutException } => true,
+        NpgsqlException => true,
+        PostgresException { SqlState: "28P01" or "28000" or "3D000" or "57P03" } => true,
+        SocketException => true,
+        SqliteException { SqliteErrorCode: 14 or 26 or 8 or 23 } => true, // cannot open, not a database, read-only, no auth
+        InvalidOperationException { InnerException: { } inner } => IsUnavailable(inner),
+        _ => false,
+    };
+
+    /// <summary>Wraps a connection failure in a message that names the database and says what to check.</summary>
+    public static StorageUnavailableException Unavailable(StorageOptions options, Exception ex)
+    {
+        var root = ex;
+        while (root.InnerException is not null && root is not PostgresException && root is not SqliteException) root = root.InnerException;
+        var advice = options.Provider == StorageProvider.Postgres
+            ? "Check that the server is running and that Storage__ConnectionString has the right host, port, database, user and password."
+            : "Check that the file exists or its folder is writable, and that it is a JoinedUp SQLite database.";
+        return new StorageUnavailableException($"Cannot use the {options.Describe()}: {root.Message.TrimEnd('.')}. {advice}", ex);
+    }
+}
+
+/// <summary>Per-connection SQLite settings: WAL so readers never block the writer, and NORMAL sync which is safe in WAL mode.</summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default) =>
+        await ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+
+    private const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+
+    public static async Task ApplyAsync(DbConnection connection, CancellationToken ct)
+    {
+        var cmd = connection.CreateCommand();
+        await using (cmd.ConfigureAwait(false))
+        {
+            cmd.CommandText = Sql;
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+}
