@@ -37,6 +37,18 @@ public static class JoinedUpStorage
         return new SqliteJoinedUpDbContext(sqlite.Options);
     }
 
+    /// <summary>A context on an already open connection (so EF work can share a transaction with bulk writes).</summary>
+    public static JoinedUpDbContext CreateContext(StorageOptions options, DbConnection connection)
+    {
+        if (options.Provider == StorageProvider.Postgres)
+        {
+            return new PostgresJoinedUpDbContext(new DbContextOptionsBuilder<PostgresJoinedUpDbContext>()
+                .UseNpgsql(connection, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history")).Options);
+        }
+        return new SqliteJoinedUpDbContext(new DbContextOptionsBuilder<SqliteJoinedUpDbContext>()
+            .UseSqlite(connection, s => s.MigrationsHistoryTable("__ef_migrations_history")).Options);
+    }
+
     /// <summary>The SQLite connection string, creating the folder for the file if needed.</summary>
     public static string SqliteConnectionString(StorageOptions options)
     {
@@ -79,9 +91,9 @@ public static class JoinedUpStorage
     /// <summary>True for the failures that mean "the database is not there or will not let us in", as opposed to a bug.</summary>
     public static bool IsUnavailable(Exception ex) => ex switch
     {
-        NpgsqlException { InnerException: SocketException or TimeoutException } => true,
-        NpgsqlException => true,
         PostgresException { SqlState: "28P01" or "28000" or "3D000" or "57P03" } => true,
+        PostgresException => false,
+        NpgsqlException => true,
         SocketException => true,
         SqliteException { SqliteErrorCode: 14 or 26 or 8 or 23 } => true, // cannot open, not a database, read-only, no auth
         InvalidOperationException { InnerException: { } inner } => IsUnavailable(inner),

@@ -34,7 +34,7 @@ public static class ClinicalCodes
     public const string Stroke = "230690007";
 
     // Observations (SNOMED CT)
-    public const string HbA1c = "1049301000000100";
+    public const string HbA1c = "999791000000106";
     public const string BloodPressure = "75367002";
     public const string SystolicBloodPressure = "271649006";
     public const string DiastolicBloodPressure = "271650006";
@@ -61,16 +61,18 @@ public static class ClinicalCodes
         All.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.Ordinal))
         ?? throw new KeyNotFoundException($"The code list has no entry with key '{key}'.");
 
-    private static IReadOnlyList<ClinicalCode> LoadList()
+    private static List<ClinicalCode> LoadList()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("JoinedUp.Record.codes.json")
             ?? throw new InvalidOperationException("The built-in code list is missing from the assembly.");
+#pragma warning disable CA1869 // read once per process
         var options = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
             ReadCommentHandling = JsonCommentHandling.Skip,
         };
+#pragma warning restore CA1869
         var doc = JsonSerializer.Deserialize<CodeListDocument>(stream, options)
             ?? throw new InvalidOperationException("The built-in code list is empty.");
         return doc.Codes;

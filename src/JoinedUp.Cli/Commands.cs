@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Globalization;
+using JoinedUp.Directory.Catalogue;
+using JoinedUp.Record;
+using JoinedUp.Record.Synthetic;
+using JoinedUp.Storage;
+using Microsoft.Extensions.Configuration;
+
+namespace JoinedUp.Cli;
+
+/// <summary>The commands of the `joinedup` tool. Each one prints a plain result and returns 0, or a clear message on stderr and a non-zero code.</summary>
+internal static class Commands
+{
+    private const int ExitFailure = 1;
+    private const int ExitBadInput = 2;
+
+    private static Option<string?> DatabaseOption() => new("--database")
+    {
+        Description = "SQLite database file to use (default: data/joinedup.db, or Storage__* settings such as Storage__Provider=Postgres and Storage__ConnectionString).",
+    };
+
+    public static Command Db()
+    {
+        var db = new Command("db", "Database schema commands.");
+        var migrate = new Command("migrate", "Create the database or bring its schema up to date. A failed migrate leaves the database as it was.");
+        var database = DatabaseOption();
+        migrate.Options.Add(database);
+        migrate.SetAction((parse, ct) => Run(async () =>
+        {
+            var storage = Storage(parse.GetValue(database));
+            await using var context = JoinedUpStorage.CreateContext(storage);
+            var applied = await new DatabaseMigrator(context, storage).MigrateAsync(ct).ConfigureAwait(false);
+            Console.WriteLine(applied.Count == 0
+                ? $"The {storage.Describe()} is up to date."
+                : $"Applied {applied.Count} migration(s) to the {storage.Describe()}: {string.Join(", ", applied)}.");
+            return 0;
+        }));
+        db.Subcommands.Add(migrate);
+        return db;
+    }
+
+    public static Command Generate()
+    {
+        var patients = new Option<int>("--patients") { Description = "How many patients to generate (the full borough is 330000).", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<long>("--seed") { Description = "Random seed: the same seed gives the same borough.", DefaultValueFactory = _ => 42 };
+        var asOf = new Option<string?>("--as-of") { Description = "Date the borough's record runs up to, yyyy-MM-dd (default: today). Only moves dates; who has what stays the same." };
+        var replace = new Option<bool>("--replace") { Description = "Delete the borough already in the database first (in the same transaction)." };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the summary, no progress." };
+        var database = DatabaseOption();
+        var cmd = new Command("generate", "Generate a deterministic synthetic borough: 36 practices in 8 networks, patients with NHS numbers in the 999 test range, three years of records.")
+        {
+            patients, seed, asOf, replace, quiet, database,
+        };
+        cmd.SetAction((parse, ct) => Run(async () =>
+        {
+            var date = DateOnly.FromDateTime(DateTime.UtcNow);
+            var asOfText = parse.GetValue(asOf);
+            if (asOfText is not null && !DateOnly.TryParseExact(asOfText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+            {
+                return BadInput($"--as-of '{asOfText}' is not a date; use yyyy-MM-dd, for example 2026-03-31.");
+            }
+            var storage = Storage(parse.GetValue(database));
+            var spec = new BoroughSpec(parse.GetValue(patients), parse.GetValue(seed), date) { Replace = parse.GetValue(replace) };
+            var bar = parse.GetValue(quiet) ? null : new ProgressBar(Console.Error);
+            Console.Error.WriteLine($"Generating {spec.Patients:N0} patients (seed {spec.Seed}, as of {spec.AsOf:yyyy-MM-dd}) into the {storage.Describe()}.");
+            var result = await new BoroughGenerator(storage).GenerateAsync(spec, bar, ct).ConfigureAwait(false);
+            bar?.Done();
+            Console.WriteLine($"Generated {result.Patients:N0} patients in {result.Practices} practices and {result.Networks} networks, {result.Staff} staff.");
+            foreach (var (table, count) in result.RowsByTable) Console.WriteLine($"  {table,-22}{count,12:N0}");
+            Console.WriteLine($"  {"total rows",-22}{result.TotalRows,12:N0}");
+            Console.WriteLine($"Took {result.Elapsed.TotalSeconds:F1} s ({result.TotalRows / Math.Max(0.001, result.Elapsed.TotalSeconds):N0} rows/s).");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command Stats()
+    {
+        var database = DatabaseOption();
+        var cmd = new Command("stats", "Counts by table, by network and by practice.") { database };
+        cmd.SetAction((parse, ct) => Run(async () =>
+        {
+            var storage = Storage(parse.GetValue(database));
+            await using var context = JoinedUpStorage.CreateContext(storage);
+            var pending = await new DatabaseMigrator(context, storage).PendingAsync(ct).ConfigureAwait(false);
+            if (pending.Count > 0)
+            {
+                return BadInput($"The {storage.Describe()} is not up to date ({pending.Count} migration(s) pending). Run `joinedup db migrate` first.");
+            }
+            var stats = await BoroughStatistics.ReadAsync(context, ct).ConfigureAwait(false);
+            Console.WriteLine($"JoinedUp record in the {storage.Describe()}");
+            Console.WriteLine();
+            Console.WriteLine("Rows by table");
+            foreach (var (table, count) in stats.Tables) Console.WriteLine($"  {table,-24}{count,12:N0}");
+            Console.WriteLine();
+            Console.WriteLine("Patients by network");
+            foreach (var n in stats.Networks) Console.WriteLine($"  {n.Name,-32}{n.Practices,4} practices{n.Patients,10:N0} patients");
+            Console.WriteLine();
+            Console.WriteLine("Patients by practice");
+            foreach (var p in stats.Practices) Console.WriteLine($"  {p.OdsCode,-8}{p.Name,-40}{p.Network,-28}{p.Patients,8:N0}");
+            Console.WriteLine();
+            Console.WriteLine($"Patients without an NHS number (flagged for tracing): {stats.WithoutNhsNumber:N0}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command Catalogue()
+    {
+        var catalogue = new Command("catalogue", "The service catalogue.");
+        var path = new Argument<string>("path") { Description = "Catalogue JSON file to check (see src/JoinedUp.Core/Directory/Catalogue/catalogue.json)." };
+        var validate = new Command("validate", "Check a catalogue file and list every problem in it.") { path };
+        validate.SetAction((parse, ct) => Run(() =>
+        {
+            var c = ServiceCatalogue.Load(parse.GetValue(path)!);
+            Console.WriteLine($"The catalogue is valid: {c.Organisations.Count} organisations, {c.Services.Count} services ({c.Services.Count(s => s.IsSensitive)} sensitive) for {c.Borough.Name}.");
+            return Task.FromResult(0);
+        }));
+        catalogue.Subcommands.Add(validate);
+        return catalogue;
+    }
+
+    /// <summary>Storage settings from the environment (Storage__*), with --database overriding the SQLite path.</summary>
+    private static StorageOptions Storage(string? database)
+    {
+        var config = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var options = new StorageOptions();
+        config.GetSection(StorageOptions.SectionName).Bind(options);
+        if (database is not null)
+        {
+            options.Provider = StorageProvider.Sqlite;
+            options.ConnectionString = null;
+            options.SqlitePath = database;
+        }
+        options.Validate();
+        return options;
+    }
+
+    private static int BadInput(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return ExitBadInput;
+    }
+
+    /// <summary>Runs a command, turning the failures a user can fix into one clear line instead of a stack trace.</summary>
+    private static async Task<int> Run(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException or InvalidOperationException { InnerException: not null } && ex is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ex is StorageUnavailableException ? ExitFailure : ExitBadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("Cancelled: nothing was changed.");
+            return ExitFailure;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using JoinedUp.Record.Synthetic;
+
+namespace JoinedUp.Cli;
+
+/// <summary>A one-line progress bar on a terminal; on a pipe or file, a line every 10%.</summary>
+internal sealed class ProgressBar(TextWriter output) : IProgress<GenerateProgress>
+{
+    private readonly bool _interactive = !Console.IsErrorRedirected;
+    private int _lastTenth = -1;
+
+    public void Report(GenerateProgress value)
+    {
+        var fraction = value.PatientsTotal == 0 ? 1 : (double)value.PatientsDone / value.PatientsTotal;
+        var rate = value.RowsWritten / Math.Max(0.001, value.Elapsed.TotalSeconds);
+        var remaining = fraction > 0 ? TimeSpan.FromSeconds(value.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
+        var text = $"{fraction,4:P0} {value.PatientsDone:N0}/{value.PatientsTotal:N0} patients, {value.RowsWritten:N0} rows ({rate:N0}/s), about {remaining.TotalSeconds:F0} s left";
+        if (_interactive)
+        {
+            const int width = 30;
+            var filled = (int)(fraction * width);
+            output.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {text}   ");
+        }
+        else
+        {
+            var tenth = (int)(fraction * 10);
+            if (tenth != _lastTenth)
+            {
+                _lastTenth = tenth;
+                output.WriteLine(text);
+            }
+        }
+    }
+
+    public void Done()
+    {
+        if (_interactive) output.WriteLine();
+    }
+}

@@ -1,0 +1,63 @@
+using JoinedUp.Record.Synthetic;
+using JoinedUp.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace JoinedUp.Web;
+
+/// <summary>Demo settings, section "Demo": <c>Demo__LoadBorough=false</c> to start empty, <c>Demo__Patients=5000</c> for a bigger borough.</summary>
+public sealed class DemoOptions
+{
+    public const string SectionName = "Demo";
+
+    /// <summary>Load a synthetic borough when the database has no patients.</summary>
+    public bool LoadBorough { get; set; } = true;
+
+    public int Patients { get; set; } = 3_000;
+
+    public long Seed { get; set; } = 42;
+}
+
+/// <summary>What start-up has done so far; the home page and /health read it.</summary>
+public sealed class StartupState
+{
+    public volatile bool Migrated;
+    public volatile bool DemoLoaded;
+    public volatile string? Problem;
+}
+
+/// <summary>Migrates the database and loads the demo borough into an empty one, before the app takes requests.</summary>
+internal sealed partial class StartupTasks(IServiceProvider services, StorageOptions storage, IOptions<DemoOptions> demo, StartupState state, ILogger<StartupTasks> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var migrator = scope.ServiceProvider.GetRequiredService<DatabaseMigrator>();
+        var applied = await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        state.Migrated = true;
+        var described = storage.Describe();
+        LogMigrated(log, described, applied.Count);
+
+        var db = scope.ServiceProvider.GetRequiredService<JoinedUpDbContext>();
+        if (demo.Value.LoadBorough && !await db.Patients.AnyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var spec = new BoroughSpec(demo.Value.Patients, demo.Value.Seed, DateOnly.FromDateTime(DateTime.UtcNow));
+            var result = await new BoroughGenerator(storage).GenerateAsync(spec, null, cancellationToken).ConfigureAwait(false);
+            LogDemoLoaded(log, result.Patients, result.TotalRows, result.Elapsed.TotalSeconds);
+        }
+        else
+        {
+            // An empty or new database still gets the service catalogue.
+            await new JoinedUp.Directory.Catalogue.CatalogueImporter(db).ImportAsync(JoinedUp.Directory.Catalogue.ServiceCatalogue.LoadDefault(), cancellationToken).ConfigureAwait(false);
+        }
+        state.DemoLoaded = true;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Database}, {Applied} migration(s) applied")]
+    private static partial void LogMigrated(ILogger logger, string database, int applied);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo borough loaded: {Patients} patients, {Rows} rows in {Seconds:F1} s")]
+    private static partial void LogDemoLoaded(ILogger logger, int patients, long rows, double seconds);
+}
