@@ -133,6 +133,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
         });
         b.Entity<Condition>(e =>
         {
+            e.Property(x => x.CodeSystem).HasMaxLength(200);
             e.ToTable("condition");
             ConfigureClinical(e);
             e.HasIndex(x => new { x.Code, x.PatientId });
@@ -142,6 +143,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
         });
         b.Entity<Observation>(e =>
         {
+            e.Property(x => x.CodeSystem).HasMaxLength(200);
             e.ToTable("observation");
             ConfigureClinical(e);
             e.HasIndex(x => new { x.Code, x.EffectiveAt });
@@ -160,6 +162,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
         });
         b.Entity<Immunisation>(e =>
         {
+            e.Property(x => x.CodeSystem).HasMaxLength(200);
             e.ToTable("immunisation");
             ConfigureClinical(e);
             e.HasIndex(x => new { x.VaccineCode, x.PatientId });
@@ -169,6 +172,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
         });
         b.Entity<MedicationStatement>(e =>
         {
+            e.Property(x => x.CodeSystem).HasMaxLength(200);
             e.ToTable("medication_statement");
             ConfigureClinical(e);
             e.Property(x => x.Code).HasMaxLength(64);
@@ -185,7 +189,6 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
         e.Property<long>("PatientId");
         e.HasIndex("PatientId");
         e.HasOne<Patient>().WithMany().HasForeignKey("PatientId").OnDelete(DeleteBehavior.Cascade);
-        e.Property<string>("CodeSystem").HasMaxLength(200);
     }
 
     private static void ApplySnakeCase(ModelBuilder b)

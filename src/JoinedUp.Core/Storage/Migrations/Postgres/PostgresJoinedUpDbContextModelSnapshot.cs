@@ -446,11 +446,6 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("class");
 
-                    b.Property<string>("CodeSystem")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("code_system");
-
                     b.Property<DateTime?>("EndAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("end_at");

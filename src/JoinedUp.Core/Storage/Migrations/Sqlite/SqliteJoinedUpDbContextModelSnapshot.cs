@@ -425,11 +425,6 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("class");
 
-                    b.Property<string>("CodeSystem")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("code_system");
-
                     b.Property<DateTime?>("EndAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("end_at");

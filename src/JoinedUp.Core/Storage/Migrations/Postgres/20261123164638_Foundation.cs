@@ -1,9 +1,10 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace JoinedUp.Storage.Migrations.Sqlite
+namespace JoinedUp.Storage.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class Foundation : Migration
@@ -15,10 +16,10 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "network",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    code = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    code = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -29,13 +30,13 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "organisation",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    ods_code = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    network_id = table.Column<int>(type: "INTEGER", nullable: true),
-                    postcode = table.Column<string>(type: "TEXT", maxLength: 10, nullable: true)
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ods_code = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    kind = table.Column<int>(type: "integer", nullable: false),
+                    network_id = table.Column<int>(type: "integer", nullable: true),
+                    postcode = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -52,20 +53,20 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "patient",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    nhs_number = table.Column<string>(type: "TEXT", maxLength: 10, nullable: true),
-                    local_identifier = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    given_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    family_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    birth_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    sex = table.Column<int>(type: "INTEGER", nullable: false),
-                    postcode = table.Column<string>(type: "TEXT", maxLength: 10, nullable: true),
-                    registered_practice_id = table.Column<int>(type: "INTEGER", nullable: true),
-                    preferred_language = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
-                    interpreter_needed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    version_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    last_updated = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    nhs_number = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    local_identifier = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    given_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    family_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    birth_date = table.Column<DateOnly>(type: "date", nullable: false),
+                    sex = table.Column<int>(type: "integer", nullable: false),
+                    postcode = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    registered_practice_id = table.Column<int>(type: "integer", nullable: true),
+                    preferred_language = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    interpreter_needed = table.Column<bool>(type: "boolean", nullable: false),
+                    version_id = table.Column<int>(type: "integer", nullable: false),
+                    last_updated = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -82,23 +83,23 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "service",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    description = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    line = table.Column<int>(type: "INTEGER", nullable: false),
-                    provider_organisation_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    min_age_years = table.Column<int>(type: "INTEGER", nullable: true),
-                    max_age_years = table.Column<int>(type: "INTEGER", nullable: true),
-                    eligible_condition_codes = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
-                    borough_residents_only = table.Column<bool>(type: "INTEGER", nullable: false),
-                    availability = table.Column<int>(type: "INTEGER", nullable: false),
-                    open_days = table.Column<int>(type: "INTEGER", nullable: false),
-                    opens_at = table.Column<TimeOnly>(type: "TEXT", nullable: false),
-                    closes_at = table.Column<TimeOnly>(type: "TEXT", nullable: false),
-                    weekly_capacity = table.Column<int>(type: "INTEGER", nullable: false),
-                    is_sensitive = table.Column<bool>(type: "INTEGER", nullable: false)
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    description = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    line = table.Column<int>(type: "integer", nullable: false),
+                    provider_organisation_id = table.Column<int>(type: "integer", nullable: false),
+                    min_age_years = table.Column<int>(type: "integer", nullable: true),
+                    max_age_years = table.Column<int>(type: "integer", nullable: true),
+                    eligible_condition_codes = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    borough_residents_only = table.Column<bool>(type: "boolean", nullable: false),
+                    availability = table.Column<int>(type: "integer", nullable: false),
+                    open_days = table.Column<int>(type: "integer", nullable: false),
+                    opens_at = table.Column<TimeOnly>(type: "time without time zone", nullable: false),
+                    closes_at = table.Column<TimeOnly>(type: "time without time zone", nullable: false),
+                    weekly_capacity = table.Column<int>(type: "integer", nullable: false),
+                    is_sensitive = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -115,15 +116,15 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "staff_member",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    staff_code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    given_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    family_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
-                    role = table.Column<int>(type: "INTEGER", nullable: false),
-                    profession = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    organisation_id = table.Column<int>(type: "INTEGER", nullable: false)
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    staff_code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    given_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    family_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    email = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    role = table.Column<int>(type: "integer", nullable: false),
+                    profession = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    organisation_id = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -140,13 +141,13 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "carer",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    patient_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    relationship = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    phone = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    carer_patient_id = table.Column<long>(type: "INTEGER", nullable: true)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    patient_id = table.Column<long>(type: "bigint", nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    relationship = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    phone = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    carer_patient_id = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -169,17 +170,17 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "condition",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    patient_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    code_system = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    display = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    status = table.Column<int>(type: "INTEGER", nullable: false),
-                    onset_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
-                    recorded_by_organisation_id = table.Column<int>(type: "INTEGER", nullable: true),
-                    version_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    last_updated = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    patient_id = table.Column<long>(type: "bigint", nullable: false),
+                    code_system = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    display = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    onset_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    recorded_by_organisation_id = table.Column<int>(type: "integer", nullable: true),
+                    version_id = table.Column<int>(type: "integer", nullable: false),
+                    last_updated = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -202,18 +203,18 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "immunisation",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    patient_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    code_system = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    vaccine_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    display = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    status = table.Column<int>(type: "INTEGER", nullable: false),
-                    occurred_on = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    dose_number = table.Column<int>(type: "INTEGER", nullable: true),
-                    organisation_id = table.Column<int>(type: "INTEGER", nullable: true),
-                    version_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    last_updated = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    patient_id = table.Column<long>(type: "bigint", nullable: false),
+                    code_system = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    vaccine_code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    display = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    occurred_on = table.Column<DateOnly>(type: "date", nullable: false),
+                    dose_number = table.Column<int>(type: "integer", nullable: true),
+                    organisation_id = table.Column<int>(type: "integer", nullable: true),
+                    version_id = table.Column<int>(type: "integer", nullable: false),
+                    last_updated = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -236,18 +237,18 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "medication_statement",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    patient_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    code_system = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    display = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    status = table.Column<int>(type: "INTEGER", nullable: false),
-                    started_on = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    ended_on = table.Column<DateOnly>(type: "TEXT", nullable: true),
-                    dosage = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    version_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    last_updated = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    patient_id = table.Column<long>(type: "bigint", nullable: false),
+                    code_system = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    display = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    started_on = table.Column<DateOnly>(type: "date", nullable: false),
+                    ended_on = table.Column<DateOnly>(type: "date", nullable: true),
+                    dosage = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    version_id = table.Column<int>(type: "integer", nullable: false),
+                    last_updated = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -264,19 +265,18 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "encounter",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    patient_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    organisation_id = table.Column<int>(type: "INTEGER", nullable: true),
-                    service_id = table.Column<int>(type: "INTEGER", nullable: true),
-                    @class = table.Column<int>(name: "class", type: "INTEGER", nullable: false),
-                    status = table.Column<int>(type: "INTEGER", nullable: false),
-                    type_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    start_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    end_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    code_system = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    version_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    last_updated = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    patient_id = table.Column<long>(type: "bigint", nullable: false),
+                    organisation_id = table.Column<int>(type: "integer", nullable: true),
+                    service_id = table.Column<int>(type: "integer", nullable: true),
+                    @class = table.Column<int>(name: "class", type: "integer", nullable: false),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    type_code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    start_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    end_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    version_id = table.Column<int>(type: "integer", nullable: false),
+                    last_updated = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -305,12 +305,12 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "team",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    service_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    organisation_id = table.Column<int>(type: "INTEGER", nullable: false)
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    service_id = table.Column<int>(type: "integer", nullable: false),
+                    organisation_id = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -333,20 +333,20 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "observation",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    patient_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    encounter_id = table.Column<long>(type: "INTEGER", nullable: true),
-                    code_system = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    display = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    status = table.Column<int>(type: "INTEGER", nullable: false),
-                    effective_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    value = table.Column<double>(type: "REAL", nullable: true),
-                    secondary_value = table.Column<double>(type: "REAL", nullable: true),
-                    unit = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    version_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    last_updated = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    patient_id = table.Column<long>(type: "bigint", nullable: false),
+                    encounter_id = table.Column<long>(type: "bigint", nullable: true),
+                    code_system = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    display = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    effective_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    value = table.Column<double>(type: "double precision", nullable: true),
+                    secondary_value = table.Column<double>(type: "double precision", nullable: true),
+                    unit = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    version_id = table.Column<int>(type: "integer", nullable: false),
+                    last_updated = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -369,9 +369,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 name: "team_membership",
                 columns: table => new
                 {
-                    team_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    staff_member_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    is_lead = table.Column<bool>(type: "INTEGER", nullable: false)
+                    team_id = table.Column<int>(type: "integer", nullable: false),
+                    staff_member_id = table.Column<int>(type: "integer", nullable: false),
+                    is_lead = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {
