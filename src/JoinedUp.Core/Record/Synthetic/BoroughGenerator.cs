@@ -54,6 +54,17 @@ public sealed class BoroughGenerator(StorageOptions storage)
         var connection = await JoinedUpStorage.OpenConnectionAsync(storage, ct).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection)
+            {
+                // A big page cache for this one connection: the secondary indexes take keys in random order, and with
+                // SQLite's default 2 MiB cache every insert would re-read index pages from disk.
+                var pragma = connection.CreateCommand();
+                await using (pragma.ConfigureAwait(false))
+                {
+                    pragma.CommandText = "PRAGMA cache_size = -262144";
+                    await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+            }
             var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
             await using (tx.ConfigureAwait(false))
             {
