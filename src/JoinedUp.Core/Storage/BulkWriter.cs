@@ -44,8 +44,9 @@ public abstract class BulkWriter : IAsyncDisposable
 
 internal sealed class SqliteBulkWriter(SqliteConnection connection, SqliteTransaction transaction) : BulkWriter
 {
-    // Rows per INSERT statement: fewer round trips through the engine, well under SQLite's variable limit.
-    private const int RowsPerStatement = 64;
+    // Rows per INSERT statement. Measured (bench/RESULTS.md): one prepared single-row statement is about twice as fast
+    // as 64-row statements here, because binding 800+ parameters per step costs more than the extra steps save.
+    private const int RowsPerStatement = 1;
     private readonly Dictionary<(string, int), SqliteCommand> _commands = [];
 
     public override async Task WriteAsync(BulkTable table, IReadOnlyList<object?[]> rows, CancellationToken ct)
