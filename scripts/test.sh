@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command that runs JoinedUp's tests (see README). On a fresh machine it installs what the tests need
-# from Debian's packages (PostgreSQL), starts a throwaway PostgreSQL cluster on a loopback port, runs every test
+# from Debian's packages (PostgreSQL, Chromium), starts a throwaway PostgreSQL cluster on a loopback port, runs every test
 # on SQLite and PostgreSQL, stops the cluster, and ends with one line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,12 +9,16 @@ PG_PORT=${JOINEDUP_TEST_PG_PORT:-55432}
 
 find_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
+# What the tests need from Debian: PostgreSQL, and Chromium for the browser tests (Playwright drives /usr/bin/chromium).
 PG_BIN=$(find_pg_bin || true)
-if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
-  echo "== Installing PostgreSQL from Debian's packages"
+missing=()
+{ [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; } && missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== Installing ${missing[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
   PG_BIN=$(find_pg_bin)
 fi
 
