@@ -149,7 +149,7 @@ internal static class Commands
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException or InvalidOperationException { InnerException: not null } && ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ex is StorageUnavailableException ? ExitFailure : ExitBadInput;

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
@@ -44,57 +43,37 @@ public abstract class BulkWriter : IAsyncDisposable
 
 internal sealed class SqliteBulkWriter(SqliteConnection connection, SqliteTransaction transaction) : BulkWriter
 {
-    // Rows per INSERT statement. Measured (bench/RESULTS.md): one prepared single-row statement is about twice as fast
-    // as 64-row statements here, because binding 800+ parameters per step costs more than the extra steps save.
-    private const int RowsPerStatement = 1;
-    private readonly Dictionary<(string, int), SqliteCommand> _commands = [];
+    // One prepared single-row INSERT per table. Measured (bench/RESULTS.md): about twice as fast here as 64-row
+    // statements, because binding 800+ parameters per step costs more than the saved steps.
+    private readonly Dictionary<string, SqliteCommand> _commands = [];
 
     public override async Task WriteAsync(BulkTable table, IReadOnlyList<object?[]> rows, CancellationToken ct)
     {
-        var i = 0;
-        while (i < rows.Count)
+        var cmd = Command(table);
+        foreach (var row in rows)
         {
             ct.ThrowIfCancellationRequested();
-            var n = Math.Min(RowsPerStatement, rows.Count - i);
-            if (n < RowsPerStatement) n = 1; // the tail goes row by row with the single-row statement
-            var cmd = Command(table, n);
-            var p = 0;
-            for (var r = 0; r < n; r++)
+            for (var c = 0; c < row.Length; c++)
             {
-                var row = rows[i + r];
-                for (var c = 0; c < row.Length; c++)
-                {
-                    cmd.Parameters[p++].Value = row[c] ?? DBNull.Value;
-                }
+                cmd.Parameters[c].Value = row[c] ?? DBNull.Value;
             }
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            i += n;
         }
         RowsWritten += rows.Count;
     }
 
-    private SqliteCommand Command(BulkTable table, int rows)
+    private SqliteCommand Command(BulkTable table)
     {
-        if (_commands.TryGetValue((table.Name, rows), out var cmd)) return cmd;
-        var sql = new StringBuilder().Append("INSERT INTO ").Append(table.Name).Append(" (").Append(ColumnList(table)).Append(") VALUES ");
+        if (_commands.TryGetValue(table.Name, out var cmd)) return cmd;
         cmd = connection.CreateCommand();
         cmd.Transaction = transaction;
-        for (var r = 0; r < rows; r++)
-        {
-            sql.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < table.Columns.Count; c++)
-            {
-                var name = string.Create(CultureInfo.InvariantCulture, $"$p{r}_{c}");
-                sql.Append(c == 0 ? "" : ", ").Append(name);
-                cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
-            sql.Append(')');
-        }
+        var names = table.Columns.Select((_, c) => string.Create(CultureInfo.InvariantCulture, $"$p{c}")).ToList();
+        foreach (var name in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
 #pragma warning disable CA2100 // table and column names come from BulkTable constants, values are parameters
-        cmd.CommandText = sql.ToString();
+        cmd.CommandText = $"INSERT INTO {table.Name} ({ColumnList(table)}) VALUES ({string.Join(", ", names)})";
 #pragma warning restore CA2100
         cmd.Prepare();
-        _commands[(table.Name, rows)] = cmd;
+        _commands[table.Name] = cmd;
         return cmd;
     }
 

@@ -74,3 +74,22 @@ public class CatalogueTests
         }
     }
 }
+
+public class CatalogueImportTests
+{
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task Importing_the_same_catalogue_twice_changes_nothing_the_second_time(JoinedUp.Storage.StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        await using var ctx = JoinedUp.Storage.JoinedUpStorage.CreateContext(db.Options);
+        await new JoinedUp.Storage.DatabaseMigrator(ctx, db.Options).MigrateAsync(default);
+        var catalogue = ServiceCatalogue.LoadDefault();
+        var first = await new CatalogueImporter(ctx).ImportAsync(catalogue, default);
+        Assert.Equal(new CatalogueImportResult(6, 0, 17, 0, 17), first);
+
+        await using var again = JoinedUp.Storage.JoinedUpStorage.CreateContext(db.Options);
+        var second = await new CatalogueImporter(again).ImportAsync(catalogue, default);
+        Assert.Equal(new CatalogueImportResult(0, 0, 0, 0, 0), second);
+    }
+}

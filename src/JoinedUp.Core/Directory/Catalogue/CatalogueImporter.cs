@@ -81,8 +81,7 @@ public sealed class CatalogueImporter(JoinedUpDbContext db)
     }
 
     private static bool SameAs(Service s, CatalogueService c, Organisation provider) =>
-        s.Name == c.Name && s.Description == c.Description && s.Line == c.Line && ReferenceEquals(s.Provider ?? provider, provider)
-        && s.ProviderOrganisationId == provider.Id
+        s.Name == c.Name && s.Description == c.Description && s.Line == c.Line && s.ProviderOrganisationId == provider.Id
         && s.MinAgeYears == c.MinAgeYears && s.MaxAgeYears == c.MaxAgeYears
         && s.EligibleConditionCodes.SequenceEqual(c.EligibleConditionCodes) && s.BoroughResidentsOnly == c.BoroughResidentsOnly
         && s.Availability == c.Availability && s.OpenDays == c.OpenDays && s.OpensAt == c.OpensAt && s.ClosesAt == c.ClosesAt
