@@ -40,13 +40,13 @@ internal static class Endpoints
                     checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
                 }, cancellationToken: context.RequestAborted).ConfigureAwait(false);
             },
-        });
+        }).AllowAnonymous();
     }
 
     /// <summary>Read-only directory API: the service catalogue is public information.</summary>
     public static void MapDirectoryApi(this WebApplication app)
     {
-        var group = app.MapGroup("/api/directory").WithTags("Directory");
+        var group = app.MapGroup("/api/directory").WithTags("Directory").AllowAnonymous();
         group.MapGet("/services", async (JoinedUpDbContext db, CancellationToken ct) =>
             TypedResults.Ok(await db.Services.AsNoTracking().OrderBy(s => s.Line).ThenBy(s => s.Name).Select(ServiceDto.FromService).ToListAsync(ct).ConfigureAwait(false)))
             .WithName("ListServices").WithSummary("The service catalogue: every service with eligibility, hours, capacity and sensitivity.");

@@ -1,5 +1,7 @@
 using JoinedUp.Storage;
 using JoinedUp.Web;
+using JoinedUp.Web.Record;
+using JoinedUp.Web.Security;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +16,14 @@ var storage = new StorageOptions();
 builder.Configuration.GetSection(StorageOptions.SectionName).Bind(storage);
 builder.Services.AddJoinedUpStorage(storage);
 builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection(DemoOptions.SectionName));
+var demo = builder.Configuration.GetValue<bool>($"{DemoOptions.SectionName}:Enabled");
+if (demo && builder.Environment.IsProduction())
+{
+    throw new InvalidOperationException("Demo:Enabled is true in the Production environment. Demo sign-ins share a published password: run the demo with ASPNETCORE_ENVIRONMENT=Demo (scripts/run.sh does), never in production.");
+}
+var auth = builder.AddJoinedUpSecurity(demo);
+builder.Services.AddScoped<ClientRegistrar>();
+builder.Services.AddScoped<DemoSecurity>();
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton<StartupState>();
 builder.Services.AddRazorComponents();
@@ -27,11 +37,18 @@ app.UseStatusCodePages();
 app.UseSecurityHeaders();
 app.UseSerilogRequestLogging();
 app.UseStaticFiles();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
-app.MapOpenApi();
+app.MapOpenApi().AllowAnonymous();
 app.MapHealth();
 app.MapDirectoryApi();
+app.MapSignIn(auth);
+app.MapRecordApi();
+app.MapSecurityApi();
+app.MapSecurityForms();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 
 await app.RunAsync().ConfigureAwait(false);

@@ -10,7 +10,13 @@ public sealed class DemoOptions
 {
     public const string SectionName = "Demo";
 
-    /// <summary>Load a synthetic borough when the database has no patients.</summary>
+    /// <summary>
+    /// Demo mode: load a synthetic borough into an empty database and create one sign-in per role with a published
+    /// password. Refused in the Production environment; off unless set (scripts/run.sh sets it).
+    /// </summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>In demo mode, load a synthetic borough when the database has no patients.</summary>
     public bool LoadBorough { get; set; } = true;
 
     public int Patients { get; set; } = 3_000;
@@ -27,7 +33,7 @@ public sealed class StartupState
 }
 
 /// <summary>Migrates the database and loads the demo borough into an empty one, before the app takes requests.</summary>
-internal sealed partial class StartupTasks(IServiceProvider services, StorageOptions storage, IOptions<DemoOptions> demo, StartupState state, ILogger<StartupTasks> log) : IHostedService
+internal sealed partial class StartupTasks(IServiceProvider services, StorageOptions storage, IOptions<DemoOptions> demo, JoinedUp.Web.Security.AuthOptions auth, StartupState state, ILogger<StartupTasks> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -39,7 +45,7 @@ internal sealed partial class StartupTasks(IServiceProvider services, StorageOpt
         LogMigrated(log, described, applied.Count);
 
         var db = scope.ServiceProvider.GetRequiredService<JoinedUpDbContext>();
-        if (demo.Value.LoadBorough && !await db.Patients.AnyAsync(cancellationToken).ConfigureAwait(false))
+        if (demo.Value.Enabled && demo.Value.LoadBorough && !await db.Patients.AnyAsync(cancellationToken).ConfigureAwait(false))
         {
             var spec = new BoroughSpec(demo.Value.Patients, demo.Value.Seed, DateOnly.FromDateTime(DateTime.UtcNow));
             var result = await new BoroughGenerator(storage).GenerateAsync(spec, null, cancellationToken).ConfigureAwait(false);
@@ -50,8 +56,26 @@ internal sealed partial class StartupTasks(IServiceProvider services, StorageOpt
             // An empty or new database still gets the service catalogue.
             await new JoinedUp.Directory.Catalogue.CatalogueImporter(db).ImportAsync(JoinedUp.Directory.Catalogue.ServiceCatalogue.LoadDefault(), cancellationToken).ConfigureAwait(false);
         }
+        var clients = new List<JoinedUp.Web.Security.ClientOptions>(auth.Clients);
+        if (demo.Value.Enabled)
+        {
+            await scope.ServiceProvider.GetRequiredService<JoinedUp.Web.Security.DemoSecurity>().SeedAsync(cancellationToken).ConfigureAwait(false);
+            clients.AddRange(JoinedUp.Web.Security.DemoSecurity.Clients.Where(d => clients.All(c => c.ClientId != d.ClientId)));
+        }
+        else
+        {
+            var removed = await JoinedUp.Web.Security.DemoSecurity.RemoveAsync(db, cancellationToken).ConfigureAwait(false);
+            if (removed > 0) LogDemoUsersRemoved(log, removed);
+        }
+        if (string.IsNullOrWhiteSpace(auth.Authority))
+        {
+            await scope.ServiceProvider.GetRequiredService<JoinedUp.Web.Security.ClientRegistrar>().EnsureAsync(clients, cancellationToken).ConfigureAwait(false);
+        }
         state.DemoLoaded = true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo mode is off: removed {Count} demo sign-in(s)")]
+    private static partial void LogDemoUsersRemoved(ILogger logger, int count);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

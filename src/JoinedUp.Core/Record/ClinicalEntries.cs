@@ -9,6 +9,22 @@ public static class CodeSystems
     public const string Icd10 = "http://hl7.org/fhir/sid/icd-10";
 }
 
+/// <summary>
+/// An entry in a patient's record. It may carry a security label: the service that recorded it (an entry from a
+/// sensitive service, such as termination of pregnancy or safeguarding, is visible only to that service's team and the
+/// patient) and a confidential flag with the same effect for any service. See docs/security.md.
+/// </summary>
+public abstract class ClinicalEntry : RecordEntry
+{
+    public long PatientId { get; set; }
+
+    /// <summary>The service whose team recorded the entry, when known.</summary>
+    public int? RecordedByServiceId { get; set; }
+
+    /// <summary>Labelled confidential: only the recording service's team and the patient may see it.</summary>
+    public bool Confidential { get; set; }
+}
+
 public enum ConditionStatus
 {
     Active = 1,
@@ -17,10 +33,8 @@ public enum ConditionStatus
 }
 
 /// <summary>A diagnosis or problem on the record.</summary>
-public sealed class Condition : RecordEntry
+public sealed class Condition : ClinicalEntry
 {
-    public long PatientId { get; set; }
-
     public string CodeSystem { get; set; } = CodeSystems.Snomed;
 
     public required string Code { get; set; }
@@ -46,10 +60,8 @@ public enum ObservationStatus
 /// A measurement or finding. <see cref="Value"/> is the main value; <see cref="SecondaryValue"/> holds the second
 /// component of a two-part reading (the diastolic of a blood pressure, whose <see cref="Value"/> is the systolic).
 /// </summary>
-public sealed class Observation : RecordEntry
+public sealed class Observation : ClinicalEntry
 {
-    public long PatientId { get; set; }
-
     public long? EncounterId { get; set; }
 
     public string CodeSystem { get; set; } = CodeSystems.Snomed;
@@ -89,10 +101,8 @@ public enum EncounterStatus
 }
 
 /// <summary>A contact between the person and a service or practice.</summary>
-public sealed class Encounter : RecordEntry
+public sealed class Encounter : ClinicalEntry
 {
-    public long PatientId { get; set; }
-
     public int? OrganisationId { get; set; }
 
     public int? ServiceId { get; set; }
@@ -117,10 +127,8 @@ public enum ImmunisationStatus
 }
 
 /// <summary>A vaccination given (or recorded as not done).</summary>
-public sealed class Immunisation : RecordEntry
+public sealed class Immunisation : ClinicalEntry
 {
-    public long PatientId { get; set; }
-
     public string CodeSystem { get; set; } = CodeSystems.Snomed;
 
     public required string VaccineCode { get; set; }
@@ -144,10 +152,8 @@ public enum MedicationStatus
 }
 
 /// <summary>A medicine the person takes or took.</summary>
-public sealed class MedicationStatement : RecordEntry
+public sealed class MedicationStatement : ClinicalEntry
 {
-    public long PatientId { get; set; }
-
     public string CodeSystem { get; set; } = CodeSystems.Snomed;
 
     public required string Code { get; set; }

@@ -53,6 +53,15 @@ public sealed class Patient : RecordEntry
 
     public bool InterpreterNeeded { get; set; }
 
+    /// <summary>
+    /// The patient dissents from sharing: organisations other than their registered practice see only what the single
+    /// point of access needs. Changed only through <see cref="JoinedUp.Security.ConsentService"/>, which keeps the history.
+    /// </summary>
+    public bool SharingDissent { get; set; }
+
+    /// <summary>National data opt-out: the patient is left out of every patient-level export and secondary-use dataset.</summary>
+    public bool NationalOptOut { get; set; }
+
     public List<Carer> Carers { get; set; } = [];
 }
 

@@ -1,6 +1,9 @@
 using System.Text;
 using JoinedUp.Directory;
 using JoinedUp.Record;
+using JoinedUp.Security;
+using JoinedUp.Security.Audit;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace JoinedUp.Storage;
@@ -10,7 +13,7 @@ namespace JoinedUp.Storage;
 /// hand-written, set-based SQL (outcome measures, bulk loads) reads the same on SQLite and PostgreSQL.
 /// Use <see cref="SqliteJoinedUpDbContext"/> or <see cref="PostgresJoinedUpDbContext"/>; each carries its own migrations.
 /// </summary>
-public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(options)
+public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbContext<JoinedUpUser>(options)
 {
     public DbSet<Organisation> Organisations => Set<Organisation>();
     public DbSet<Network> Networks => Set<Network>();
@@ -27,11 +30,20 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
     public DbSet<Immunisation> Immunisations => Set<Immunisation>();
     public DbSet<MedicationStatement> MedicationStatements => Set<MedicationStatement>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    public DbSet<CareRelationship> CareRelationships => Set<CareRelationship>();
+    public DbSet<CarerProxy> CarerProxies => Set<CarerProxy>();
+    public DbSet<BreakGlassAccess> BreakGlassAccesses => Set<BreakGlassAccess>();
+    public DbSet<ConsentDecision> ConsentDecisions => Set<ConsentDecision>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        ConfigureDirectory(modelBuilder);
-        ConfigureRecord(modelBuilder);
-        ApplySnakeCase(modelBuilder);
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+        ConfigureDirectory(builder);
+        ConfigureRecord(builder);
+        ConfigureSecurity(builder);
+        ApplySnakeCase(builder);
     }
 
     private static void ConfigureDirectory(ModelBuilder b)
@@ -119,6 +131,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Postcode).HasMaxLength(10);
             e.Property(x => x.PreferredLanguage).HasMaxLength(8);
             e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.Property(x => x.SharingDissent).HasDefaultValue(false).ValueGeneratedNever();
+            e.Property(x => x.NationalOptOut).HasDefaultValue(false).ValueGeneratedNever();
             e.Ignore(x => x.HasNoNhsNumber);
             e.HasOne(x => x.RegisteredPractice).WithMany().HasForeignKey(x => x.RegisteredPracticeId).OnDelete(DeleteBehavior.Restrict);
             e.HasMany(x => x.Carers).WithOne().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
@@ -182,19 +196,115 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : DbContext(op
     }
 
     private static void ConfigureClinical<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e)
-        where T : RecordEntry
+        where T : ClinicalEntry
     {
         e.Property(x => x.Id).ValueGeneratedOnAdd();
         e.Property(x => x.VersionId).IsConcurrencyToken();
-        e.Property<long>("PatientId");
-        e.HasIndex("PatientId");
-        e.HasOne<Patient>().WithMany().HasForeignKey("PatientId").OnDelete(DeleteBehavior.Cascade);
+        e.HasIndex(x => x.PatientId);
+        e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+        // Security label: bulk loads that leave these out get "not restricted".
+        e.Property(x => x.Confidential).HasDefaultValue(false).ValueGeneratedNever();
+        e.HasOne<Directory.Service>().WithMany().HasForeignKey(x => x.RecordedByServiceId).OnDelete(DeleteBehavior.Restrict);
+    }
+
+    private static void ConfigureSecurity(ModelBuilder b)
+    {
+        // Identity and OpenIddict tables, named like the rest.
+        b.Entity<JoinedUpUser>(e =>
+        {
+            e.ToTable("app_user");
+            e.Property(x => x.DisplayName).HasMaxLength(200);
+            e.Property(x => x.OrganisationCode).HasMaxLength(16);
+            e.HasIndex(x => x.PatientId);
+            e.HasIndex(x => x.StaffMemberId);
+        });
+        b.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().ToTable("app_role");
+        b.Entity<Microsoft.AspNetCore.Identity.IdentityUserRole<string>>().ToTable("app_user_role");
+        b.Entity<Microsoft.AspNetCore.Identity.IdentityUserClaim<string>>().ToTable("app_user_claim");
+        b.Entity<Microsoft.AspNetCore.Identity.IdentityUserLogin<string>>().ToTable("app_user_login");
+        b.Entity<Microsoft.AspNetCore.Identity.IdentityUserToken<string>>().ToTable("app_user_token");
+        b.Entity<Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>>().ToTable("app_role_claim");
+        b.Entity<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().ToTable("oidc_application");
+        b.Entity<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization>().ToTable("oidc_authorization");
+        b.Entity<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreScope>().ToTable("oidc_scope");
+        b.Entity<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>().ToTable("oidc_token");
+
+        b.Entity<CareRelationship>(e =>
+        {
+            e.ToTable("care_relationship");
+            e.HasIndex(x => new { x.PatientId, x.EndedAt });
+            e.HasIndex(x => new { x.TeamId, x.EndedAt });
+            e.HasIndex(x => new { x.StaffMemberId, x.EndedAt });
+            e.Property(x => x.Source).HasMaxLength(200);
+            e.Property(x => x.EndReason).HasMaxLength(200);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<StaffMember>().WithMany().HasForeignKey(x => x.StaffMemberId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<CarerProxy>(e =>
+        {
+            e.ToTable("carer_proxy");
+            e.HasIndex(x => new { x.PatientId, x.CarerUserId });
+            e.HasIndex(x => x.CarerUserId);
+            e.Property(x => x.CarerUserId).HasMaxLength(64);
+            e.Property(x => x.GrantedByUserId).HasMaxLength(64);
+            e.Property(x => x.WithdrawnByUserId).HasMaxLength(64);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<BreakGlassAccess>(e =>
+        {
+            e.ToTable("break_glass_access");
+            e.HasIndex(x => new { x.PatientId, x.UserId, x.ExpiresAt });
+            e.HasIndex(x => x.ReviewedAt);
+            e.Property(x => x.UserId).HasMaxLength(64);
+            e.Property(x => x.UserName).HasMaxLength(200);
+            e.Property(x => x.Role).HasMaxLength(32);
+            e.Property(x => x.OrganisationCode).HasMaxLength(16);
+            e.Property(x => x.Reason).HasMaxLength(1000);
+            e.Property(x => x.ReviewedByUserId).HasMaxLength(64);
+            e.Property(x => x.ReviewNote).HasMaxLength(1000);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ConsentDecision>(e =>
+        {
+            e.ToTable("consent_decision");
+            e.HasIndex(x => new { x.PatientId, x.RecordedAt });
+            e.Property(x => x.RecordedByUserId).HasMaxLength(64);
+            e.Property(x => x.RecordedByName).HasMaxLength(200);
+            e.Property(x => x.Note).HasMaxLength(1000);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<AuditEntry>(e =>
+        {
+            // No foreign keys: the trail outlives what it describes, and nothing may cascade into it.
+            e.ToTable("audit_entry");
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.HasIndex(x => new { x.PatientId, x.At });
+            e.HasIndex(x => new { x.UserId, x.At });
+            e.HasIndex(x => x.At);
+            e.Property(x => x.UserId).HasMaxLength(64);
+            e.Property(x => x.UserName).HasMaxLength(200);
+            e.Property(x => x.Role).HasMaxLength(32);
+            e.Property(x => x.OrganisationCode).HasMaxLength(16);
+            e.Property(x => x.ClientId).HasMaxLength(100);
+            e.Property(x => x.Action).HasMaxLength(64);
+            e.Property(x => x.Resource).HasMaxLength(300);
+            e.Property(x => x.Outcome).HasMaxLength(32);
+            e.Property(x => x.Basis).HasMaxLength(1200);
+            e.Property(x => x.Detail).HasMaxLength(1000);
+            e.Property(x => x.PreviousHash).HasMaxLength(64);
+            e.Property(x => x.Hash).HasMaxLength(64);
+        });
     }
 
     private static void ApplySnakeCase(ModelBuilder b)
     {
         foreach (var entity in b.Model.GetEntityTypes())
         {
+            if (entity.GetTableName() is { } table && table.StartsWith("AspNet", StringComparison.Ordinal))
+            {
+                entity.SetTableName("app_" + ToSnakeCase(table["AspNet".Length..]));
+            }
             foreach (var property in entity.GetProperties())
             {
                 property.SetColumnName(ToSnakeCase(property.Name));

@@ -165,6 +165,15 @@ public sealed class BoroughGenerator(StorageOptions storage)
     /// <summary>Removes the generated borough: the record, the practices and networks, and the staff.</summary>
     private static async Task DeleteBoroughAsync(JoinedUpDbContext db, CancellationToken ct)
     {
+        // Security rows that point at patients and staff go first. The audit trail is kept: it never references rows by key.
+        await db.CareRelationships.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.CarerProxies.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.BreakGlassAccesses.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.ConsentDecisions.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        // Demo sign-ins are recreated by the web app for the new borough; other users lose their links to the old one.
+        await db.Users.Where(u => u.IsDemo).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.Users.Where(u => u.PatientId != null || u.StaffMemberId != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.PatientId, (long?)null).SetProperty(u => u.StaffMemberId, (int?)null), ct).ConfigureAwait(false);
         await db.Observations.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Encounters.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Conditions.ExecuteDeleteAsync(ct).ConfigureAwait(false);

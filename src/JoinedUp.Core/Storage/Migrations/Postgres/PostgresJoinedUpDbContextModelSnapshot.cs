@@ -388,6 +388,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("code_system");
 
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
                     b.Property<string>("Display")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)")
@@ -409,6 +414,10 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("recorded_by_organisation_id");
 
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer")
                         .HasColumnName("status");
@@ -426,6 +435,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasIndex("RecordedByOrganisationId")
                         .HasDatabaseName("ix_condition_recorded_by_organisation_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_condition_recorded_by_service_id");
 
                     b.HasIndex("Code", "PatientId")
                         .HasDatabaseName("ix_condition_code_patient_id");
@@ -446,6 +458,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("class");
 
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
                     b.Property<DateTime?>("EndAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("end_at");
@@ -461,6 +478,10 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.Property<long>("PatientId")
                         .HasColumnType("bigint")
                         .HasColumnName("patient_id");
+
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
 
                     b.Property<int?>("ServiceId")
                         .HasColumnType("integer")
@@ -493,6 +514,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("PatientId")
                         .HasDatabaseName("ix_encounter_patient_id");
 
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_encounter_recorded_by_service_id");
+
                     b.HasIndex("ServiceId")
                         .HasDatabaseName("ix_encounter_service_id");
 
@@ -513,6 +537,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("code_system");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
 
                     b.Property<string>("Display")
                         .HasMaxLength(500)
@@ -539,6 +568,10 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("patient_id");
 
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer")
                         .HasColumnName("status");
@@ -562,6 +595,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasIndex("PatientId")
                         .HasDatabaseName("ix_immunisation_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_immunisation_recorded_by_service_id");
 
                     b.HasIndex("VaccineCode", "PatientId")
                         .HasDatabaseName("ix_immunisation_vaccine_code_patient_id");
@@ -590,6 +626,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("code_system");
 
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
                     b.Property<string>("Display")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)")
@@ -612,6 +653,10 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("patient_id");
 
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
+
                     b.Property<DateOnly>("StartedOn")
                         .HasColumnType("date")
                         .HasColumnName("started_on");
@@ -630,6 +675,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasIndex("PatientId")
                         .HasDatabaseName("ix_medication_statement_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_medication_statement_recorded_by_service_id");
 
                     b.ToTable("medication_statement", (string)null);
                 });
@@ -655,6 +703,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("code_system");
 
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
                     b.Property<string>("Display")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)")
@@ -675,6 +728,10 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.Property<long>("PatientId")
                         .HasColumnType("bigint")
                         .HasColumnName("patient_id");
+
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
 
                     b.Property<double?>("SecondaryValue")
                         .HasColumnType("double precision")
@@ -706,6 +763,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasIndex("PatientId")
                         .HasDatabaseName("ix_observation_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_observation_recorded_by_service_id");
 
                     b.HasIndex("Code", "EffectiveAt")
                         .HasDatabaseName("ix_observation_code_effective_at");
@@ -752,6 +812,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("character varying(32)")
                         .HasColumnName("local_identifier");
 
+                    b.Property<bool>("NationalOptOut")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("national_opt_out");
+
                     b.Property<string>("NhsNumber")
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)")
@@ -777,6 +842,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("sex");
 
+                    b.Property<bool>("SharingDissent")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("sharing_dissent");
+
                     b.Property<int>("VersionId")
                         .IsConcurrencyToken()
                         .HasColumnType("integer")
@@ -801,6 +871,881 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasDatabaseName("ix_patient_family_name_given_name");
 
                     b.ToTable("patient", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.Audit.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("action");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Basis")
+                        .HasMaxLength(1200)
+                        .HasColumnType("character varying(1200)")
+                        .HasColumnName("basis");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<string>("OrganisationCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("organisation_code");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("outcome");
+
+                    b.Property<long?>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("previous_hash");
+
+                    b.Property<string>("Resource")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("resource");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("role");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_entry");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_audit_entry_at");
+
+                    b.HasIndex("PatientId", "At")
+                        .HasDatabaseName("ix_audit_entry_patient_id_at");
+
+                    b.HasIndex("UserId", "At")
+                        .HasDatabaseName("ix_audit_entry_user_id_at");
+
+                    b.ToTable("audit_entry", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.BreakGlassAccess", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("OrganisationCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("organisation_code");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("review_note");
+
+                    b.Property<int?>("ReviewOutcome")
+                        .HasColumnType("integer")
+                        .HasColumnName("review_outcome");
+
+                    b.Property<DateTime?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("ReviewedByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reviewed_by_user_id");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("role");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_break_glass_access");
+
+                    b.HasIndex("ReviewedAt")
+                        .HasDatabaseName("ix_break_glass_access_reviewed_at");
+
+                    b.HasIndex("PatientId", "UserId", "ExpiresAt")
+                        .HasDatabaseName("ix_break_glass_access_patient_id_user_id_expires_at");
+
+                    b.ToTable("break_glass_access", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.CareRelationship", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("end_reason");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer")
+                        .HasColumnName("kind");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("source");
+
+                    b.Property<int?>("StaffMemberId")
+                        .HasColumnType("integer")
+                        .HasColumnName("staff_member_id");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<int?>("TeamId")
+                        .HasColumnType("integer")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_relationship");
+
+                    b.HasIndex("PatientId", "EndedAt")
+                        .HasDatabaseName("ix_care_relationship_patient_id_ended_at");
+
+                    b.HasIndex("StaffMemberId", "EndedAt")
+                        .HasDatabaseName("ix_care_relationship_staff_member_id_ended_at");
+
+                    b.HasIndex("TeamId", "EndedAt")
+                        .HasDatabaseName("ix_care_relationship_team_id_ended_at");
+
+                    b.ToTable("care_relationship", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.CarerProxy", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CarerUserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("carer_user_id");
+
+                    b.Property<DateTime>("GrantedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("granted_at");
+
+                    b.Property<string>("GrantedByUserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("granted_by_user_id");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateTime?>("WithdrawnAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("withdrawn_at");
+
+                    b.Property<string>("WithdrawnByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("withdrawn_by_user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_carer_proxy");
+
+                    b.HasIndex("CarerUserId")
+                        .HasDatabaseName("ix_carer_proxy_carer_user_id");
+
+                    b.HasIndex("PatientId", "CarerUserId")
+                        .HasDatabaseName("ix_carer_proxy_patient_id_carer_user_id");
+
+                    b.ToTable("carer_proxy", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.ConsentDecision", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("InForce")
+                        .HasColumnType("boolean")
+                        .HasColumnName("in_force");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("note");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RecordedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("recorded_by_name");
+
+                    b.Property<string>("RecordedByUserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("recorded_by_user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_consent_decision");
+
+                    b.HasIndex("PatientId", "RecordedAt")
+                        .HasDatabaseName("ix_consent_decision_patient_id_recorded_at");
+
+                    b.ToTable("consent_decision", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.JoinedUpUser", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AccessFailedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("access_failed_count");
+
+                    b.Property<string>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("text")
+                        .HasColumnName("concurrency_stamp");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("email");
+
+                    b.Property<bool>("EmailConfirmed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("email_confirmed");
+
+                    b.Property<bool>("IsDemo")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_demo");
+
+                    b.Property<bool>("LockoutEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("lockout_enabled");
+
+                    b.Property<DateTimeOffset?>("LockoutEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lockout_end");
+
+                    b.Property<string>("NormalizedEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalized_email");
+
+                    b.Property<string>("NormalizedUserName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalized_user_name");
+
+                    b.Property<string>("OrganisationCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("organisation_code");
+
+                    b.Property<string>("PasswordHash")
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash");
+
+                    b.Property<long?>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("PhoneNumber")
+                        .HasColumnType("text")
+                        .HasColumnName("phone_number");
+
+                    b.Property<bool>("PhoneNumberConfirmed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("phone_number_confirmed");
+
+                    b.Property<string>("SecurityStamp")
+                        .HasColumnType("text")
+                        .HasColumnName("security_stamp");
+
+                    b.Property<int?>("StaffMemberId")
+                        .HasColumnType("integer")
+                        .HasColumnName("staff_member_id");
+
+                    b.Property<bool>("TwoFactorEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("two_factor_enabled");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_user");
+
+                    b.HasIndex("NormalizedEmail")
+                        .HasDatabaseName("email_index");
+
+                    b.HasIndex("NormalizedUserName")
+                        .IsUnique()
+                        .HasDatabaseName("user_name_index");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_app_user_patient_id");
+
+                    b.HasIndex("StaffMemberId")
+                        .HasDatabaseName("ix_app_user_staff_member_id");
+
+                    b.ToTable("app_user", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ConcurrencyStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("text")
+                        .HasColumnName("concurrency_stamp");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("NormalizedName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalized_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_role");
+
+                    b.HasIndex("NormalizedName")
+                        .IsUnique()
+                        .HasDatabaseName("role_name_index");
+
+                    b.ToTable("app_role", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("ClaimType")
+                        .HasColumnType("text")
+                        .HasColumnName("claim_type");
+
+                    b.Property<string>("ClaimValue")
+                        .HasColumnType("text")
+                        .HasColumnName("claim_value");
+
+                    b.Property<string>("RoleId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("role_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_role_claim");
+
+                    b.HasIndex("RoleId")
+                        .HasDatabaseName("ix_app_role_claim_role_id");
+
+                    b.ToTable("app_role_claim", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("ClaimType")
+                        .HasColumnType("text")
+                        .HasColumnName("claim_type");
+
+                    b.Property<string>("ClaimValue")
+                        .HasColumnType("text")
+                        .HasColumnName("claim_value");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_user_claim");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_app_user_claim_user_id");
+
+                    b.ToTable("app_user_claim", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
+                {
+                    b.Property<string>("LoginProvider")
+                        .HasColumnType("text")
+                        .HasColumnName("login_provider");
+
+                    b.Property<string>("ProviderKey")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_key");
+
+                    b.Property<string>("ProviderDisplayName")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_display_name");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("LoginProvider", "ProviderKey")
+                        .HasName("pk_app_user_login");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_app_user_login_user_id");
+
+                    b.ToTable("app_user_login", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserRole<string>", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("RoleId")
+                        .HasColumnType("text")
+                        .HasColumnName("role_id");
+
+                    b.HasKey("UserId", "RoleId")
+                        .HasName("pk_app_user_role");
+
+                    b.HasIndex("RoleId")
+                        .HasDatabaseName("ix_app_user_role_role_id");
+
+                    b.ToTable("app_user_role", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("LoginProvider")
+                        .HasColumnType("text")
+                        .HasColumnName("login_provider");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Value")
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("UserId", "LoginProvider", "Name")
+                        .HasName("pk_app_user_token");
+
+                    b.ToTable("app_user_token", (string)null);
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>
+                {
+                    b.Property<string>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApplicationType")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("application_type");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("ClientSecret")
+                        .HasColumnType("text")
+                        .HasColumnName("client_secret");
+
+                    b.Property<string>("ClientType")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("client_type");
+
+                    b.Property<string>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("concurrency_token");
+
+                    b.Property<string>("ConsentType")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("consent_type");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("text")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("DisplayNames")
+                        .HasColumnType("text")
+                        .HasColumnName("display_names");
+
+                    b.Property<string>("JsonWebKeySet")
+                        .HasColumnType("text")
+                        .HasColumnName("json_web_key_set");
+
+                    b.Property<string>("Permissions")
+                        .HasColumnType("text")
+                        .HasColumnName("permissions");
+
+                    b.Property<string>("PostLogoutRedirectUris")
+                        .HasColumnType("text")
+                        .HasColumnName("post_logout_redirect_uris");
+
+                    b.Property<string>("Properties")
+                        .HasColumnType("text")
+                        .HasColumnName("properties");
+
+                    b.Property<string>("RedirectUris")
+                        .HasColumnType("text")
+                        .HasColumnName("redirect_uris");
+
+                    b.Property<string>("Requirements")
+                        .HasColumnType("text")
+                        .HasColumnName("requirements");
+
+                    b.Property<string>("Settings")
+                        .HasColumnType("text")
+                        .HasColumnName("settings");
+
+                    b.HasKey("Id")
+                        .HasName("pk_oidc_application");
+
+                    b.HasIndex("ClientId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_oidc_application_client_id");
+
+                    b.ToTable("oidc_application", (string)null);
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization", b =>
+                {
+                    b.Property<string>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApplicationId")
+                        .HasColumnType("text")
+                        .HasColumnName("application_id");
+
+                    b.Property<string>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("concurrency_token");
+
+                    b.Property<DateTime?>("CreationDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("creation_date");
+
+                    b.Property<string>("Properties")
+                        .HasColumnType("text")
+                        .HasColumnName("properties");
+
+                    b.Property<string>("Scopes")
+                        .HasColumnType("text")
+                        .HasColumnName("scopes");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("Type")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_oidc_authorization");
+
+                    b.HasIndex("ApplicationId", "Status", "Subject", "Type")
+                        .HasDatabaseName("ix_oidc_authorization_application_id_status_subject_type");
+
+                    b.ToTable("oidc_authorization", (string)null);
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreScope", b =>
+                {
+                    b.Property<string>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("concurrency_token");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Descriptions")
+                        .HasColumnType("text")
+                        .HasColumnName("descriptions");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("text")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("DisplayNames")
+                        .HasColumnType("text")
+                        .HasColumnName("display_names");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Properties")
+                        .HasColumnType("text")
+                        .HasColumnName("properties");
+
+                    b.Property<string>("Resources")
+                        .HasColumnType("text")
+                        .HasColumnName("resources");
+
+                    b.HasKey("Id")
+                        .HasName("pk_oidc_scope");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_oidc_scope_name");
+
+                    b.ToTable("oidc_scope", (string)null);
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken", b =>
+                {
+                    b.Property<string>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApplicationId")
+                        .HasColumnType("text")
+                        .HasColumnName("application_id");
+
+                    b.Property<string>("AuthorizationId")
+                        .HasColumnType("text")
+                        .HasColumnName("authorization_id");
+
+                    b.Property<string>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("concurrency_token");
+
+                    b.Property<DateTime?>("CreationDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("creation_date");
+
+                    b.Property<DateTime?>("ExpirationDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expiration_date");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Properties")
+                        .HasColumnType("text")
+                        .HasColumnName("properties");
+
+                    b.Property<DateTime?>("RedemptionDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("redemption_date");
+
+                    b.Property<string>("ReferenceId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reference_id");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("Type")
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_oidc_token");
+
+                    b.HasIndex("AuthorizationId")
+                        .HasDatabaseName("ix_oidc_token_authorization_id");
+
+                    b.HasIndex("ReferenceId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_oidc_token_reference_id");
+
+                    b.HasIndex("ApplicationId", "Status", "Subject", "Type")
+                        .HasDatabaseName("ix_oidc_token_application_id_status_subject_type");
+
+                    b.ToTable("oidc_token", (string)null);
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Organisation", b =>
@@ -910,6 +1855,12 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasForeignKey("RecordedByOrganisationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_condition_organisation_recorded_by_organisation_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_condition_service_recorded_by_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.Encounter", b =>
@@ -926,6 +1877,12 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_encounter_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_encounter_service_recorded_by_service_id");
 
                     b.HasOne("JoinedUp.Directory.Service", null)
                         .WithMany()
@@ -948,6 +1905,12 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_immunisation_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_immunisation_service_recorded_by_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.MedicationStatement", b =>
@@ -958,6 +1921,12 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_medication_statement_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_medication_statement_service_recorded_by_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.Observation", b =>
@@ -974,6 +1943,12 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_observation_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_observation_service_recorded_by_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.Patient", b =>
@@ -985,6 +1960,142 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasConstraintName("fk_patient_organisation_registered_practice_id");
 
                     b.Navigation("RegisteredPractice");
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.BreakGlassAccess", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_break_glass_access_patient_patient_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.CareRelationship", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_relationship_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("StaffMemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_relationship_staff_member_staff_member_id");
+
+                    b.HasOne("JoinedUp.Directory.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_relationship_team_team_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.CarerProxy", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_carer_proxy_patient_patient_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Security.ConsentDecision", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_consent_decision_patient_patient_id");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
+                {
+                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_role_claim_app_role_role_id");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
+                {
+                    b.HasOne("JoinedUp.Security.JoinedUpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_user_claim_app_user_user_id");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
+                {
+                    b.HasOne("JoinedUp.Security.JoinedUpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_user_login_app_user_user_id");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserRole<string>", b =>
+                {
+                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_user_role_app_role_role_id");
+
+                    b.HasOne("JoinedUp.Security.JoinedUpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_user_role_app_user_user_id");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
+                {
+                    b.HasOne("JoinedUp.Security.JoinedUpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_user_token_app_user_user_id");
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization", b =>
+                {
+                    b.HasOne("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", "Application")
+                        .WithMany("Authorizations")
+                        .HasForeignKey("ApplicationId")
+                        .HasConstraintName("fk_oidc_authorization_oidc_application_application_id");
+
+                    b.Navigation("Application");
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken", b =>
+                {
+                    b.HasOne("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", "Application")
+                        .WithMany("Tokens")
+                        .HasForeignKey("ApplicationId")
+                        .HasConstraintName("fk_oidc_token_oidc_application_application_id");
+
+                    b.HasOne("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization", "Authorization")
+                        .WithMany("Tokens")
+                        .HasForeignKey("AuthorizationId")
+                        .HasConstraintName("fk_oidc_token_oidc_authorization_authorization_id");
+
+                    b.Navigation("Application");
+
+                    b.Navigation("Authorization");
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Network", b =>
@@ -1005,6 +2116,18 @@ namespace JoinedUp.Storage.Migrations.Postgres
             modelBuilder.Entity("JoinedUp.Record.Patient", b =>
                 {
                     b.Navigation("Carers");
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>
+                {
+                    b.Navigation("Authorizations");
+
+                    b.Navigation("Tokens");
+                });
+
+            modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization", b =>
+                {
+                    b.Navigation("Tokens");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,110 @@
+namespace JoinedUp.Security;
+
+/// <summary>
+/// What a caller may ask to do. Each is granted to roles by <see cref="PermissionMatrix"/>; docs/security.md prints the
+/// same matrix. A permission is necessary but not sufficient for patient data: the record rules
+/// (<see cref="RecordAccessService"/>) then decide which patient, and how much of the record.
+/// </summary>
+public enum Permission
+{
+    /// <summary>Open one patient's record (subject to a legitimate relationship).</summary>
+    RecordRead = 1,
+
+    /// <summary>Search for patients (results limited to those the caller has a relationship with).</summary>
+    RecordSearch,
+
+    /// <summary>Add to a patient's record (subject to a legitimate relationship).</summary>
+    RecordWrite,
+
+    /// <summary>Open a record without a relationship in an emergency, giving a reason.</summary>
+    BreakGlass,
+
+    /// <summary>Record a patient's sharing dissent or national data opt-out (the patient for themself, or staff on their behalf).</summary>
+    ConsentManage,
+
+    /// <summary>Grant or withdraw a carer's proxy access (the patient only).</summary>
+    ProxyManage,
+
+    /// <summary>Start or end a care relationship: caseload, navigator assignment, triage.</summary>
+    RelationshipManage,
+
+    /// <summary>See who accessed one's own record (patients).</summary>
+    AuditOwn,
+
+    /// <summary>Search the whole audit trail.</summary>
+    AuditRead,
+
+    /// <summary>Review emergency (break-glass) access.</summary>
+    BreakGlassReview,
+
+    /// <summary>List users and their roles.</summary>
+    UsersManage,
+}
+
+/// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
+public static class PermissionMatrix
+{
+    private static readonly Dictionary<string, HashSet<Permission>> Grants = new(StringComparer.Ordinal)
+    {
+        [Roles.SpaCoordinator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.RelationshipManage],
+        [Roles.Clinician] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.BreakGlass],
+        [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage],
+        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage],
+        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn],
+        [Roles.Carer] = [Permission.RecordRead],
+        [Roles.Commissioner] = [],
+        [Roles.NetworkLead] = [],
+        [Roles.ProcurementLead] = [],
+        [Roles.PanelMember] = [],
+        [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
+        [Roles.Administrator] = [Permission.UsersManage],
+        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite],
+    };
+
+    /// <summary>Every permission, in declaration order.</summary>
+    public static readonly IReadOnlyList<Permission> AllPermissions = Enum.GetValues<Permission>();
+
+    /// <summary>True when the role grants the permission.</summary>
+    public static bool Allows(string role, Permission permission) =>
+        Grants.TryGetValue(role, out var set) && set.Contains(permission);
+
+    /// <summary>True when any of the roles grants the permission.</summary>
+    public static bool Allows(IEnumerable<string> roles, Permission permission) => roles.Any(r => Allows(r, permission));
+
+    /// <summary>The kebab-case name used in docs, policies and audit ("record.read").</summary>
+    public static string Name(Permission permission) => permission switch
+    {
+        Permission.RecordRead => "record.read",
+        Permission.RecordSearch => "record.search",
+        Permission.RecordWrite => "record.write",
+        Permission.BreakGlass => "record.break-glass",
+        Permission.ConsentManage => "consent.manage",
+        Permission.ProxyManage => "proxy.manage",
+        Permission.RelationshipManage => "relationship.manage",
+        Permission.AuditOwn => "audit.own",
+        Permission.AuditRead => "audit.read",
+        Permission.BreakGlassReview => "break-glass.review",
+        Permission.UsersManage => "users.manage",
+        _ => throw new ArgumentOutOfRangeException(nameof(permission)),
+    };
+
+    /// <summary>
+    /// The SMART-on-FHIR resource and interaction a bearer token's scope must cover for this permission
+    /// (c create, r read, u update, d delete, s search).
+    /// </summary>
+    public static (string Resource, char Interaction) Scope(Permission permission) => permission switch
+    {
+        Permission.RecordRead => ("Patient", 'r'),
+        Permission.RecordSearch => ("Patient", 's'),
+        Permission.RecordWrite => ("Observation", 'c'),
+        Permission.BreakGlass => ("Patient", 'r'),
+        Permission.ConsentManage => ("Consent", 'u'),
+        Permission.ProxyManage => ("RelatedPerson", 'u'),
+        Permission.RelationshipManage => ("CareTeam", 'u'),
+        Permission.AuditOwn => ("AuditEvent", 'r'),
+        Permission.AuditRead => ("AuditEvent", 's'),
+        Permission.BreakGlassReview => ("AuditEvent", 'u'),
+        Permission.UsersManage => ("Practitioner", 's'),
+        _ => throw new ArgumentOutOfRangeException(nameof(permission)),
+    };
+}

@@ -1,0 +1,253 @@
+using JoinedUp.Record;
+using JoinedUp.Security.Audit;
+using JoinedUp.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace JoinedUp.Security;
+
+/// <summary>How much of a record a caller may see.</summary>
+public enum AccessLevel
+{
+    None = 0,
+
+    /// <summary>What the single point of access needs: demographics, contacts, language, carers, active conditions, and entries the caller's own services recorded.</summary>
+    Triage = 1,
+
+    /// <summary>The whole shared record, except entries restricted to other teams (sensitive services, confidential labels).</summary>
+    Full = 2,
+}
+
+/// <summary>
+/// What a caller may see of one patient's record, and why. Restricted entries (from a sensitive service or labelled
+/// confidential) are visible only to the recording service's team and to the patient.
+/// </summary>
+public sealed record RecordView(long PatientId, AccessLevel Level, string Basis, bool SeesAllRestricted, IReadOnlyList<int> OwnServiceIds, IReadOnlyList<int> SensitiveServiceIds)
+{
+    public bool Allowed => Level != AccessLevel.None;
+
+    /// <summary>The entries of one kind this view may see. Every read of clinical entries goes through here.</summary>
+    public IQueryable<T> Visible<T>(IQueryable<T> entries) where T : ClinicalEntry
+    {
+        var patientId = PatientId;
+        entries = entries.Where(e => e.PatientId == patientId);
+        if (SeesAllRestricted) return entries;
+        var own = OwnServiceIds.ToList();
+        var sensitive = SensitiveServiceIds.ToList();
+        if (Level == AccessLevel.Triage)
+        {
+            return entries.Where(e => e.RecordedByServiceId != null && own.Contains(e.RecordedByServiceId.Value));
+        }
+        return entries.Where(e =>
+            (!e.Confidential && (e.RecordedByServiceId == null || !sensitive.Contains(e.RecordedByServiceId.Value)))
+            || (e.RecordedByServiceId != null && own.Contains(e.RecordedByServiceId.Value)));
+    }
+
+    /// <summary>Active conditions for triage (eligibility needs them), without restricted ones.</summary>
+    public IQueryable<Condition> TriageConditions(IQueryable<Condition> conditions)
+    {
+        var patientId = PatientId;
+        var sensitive = SensitiveServiceIds.ToList();
+        return conditions.Where(c => c.PatientId == patientId && c.Status == ConditionStatus.Active && !c.Confidential
+            && (c.RecordedByServiceId == null || !sensitive.Contains(c.RecordedByServiceId.Value)));
+    }
+}
+
+/// <summary>The outcome of asking to open a record; <see cref="View"/> is null when refused.</summary>
+public sealed record RecordAccessResult(RecordView? View, string? RefusalReason);
+
+/// <summary>Security settings, section "Security".</summary>
+public sealed class SecurityOptions
+{
+    public const string SectionName = "Security";
+
+    /// <summary>How long an emergency (break-glass) access lasts.</summary>
+    public int BreakGlassMinutes { get; set; } = 240;
+
+    /// <summary>Shortest reason accepted for break-glass.</summary>
+    public int BreakGlassMinimumReasonLength { get; set; } = 10;
+}
+
+/// <summary>
+/// The one place that decides whether a caller may open a patient's record, how much of it, and records the attempt
+/// in the audit trail. Legitimate relationships: the patient themself; a carer with an active proxy; staff of the
+/// registered practice (and that practice's system integration); a team with an open referral, caseload or triage;
+/// the assigned navigator; an unexpired break-glass. A patient's sharing dissent limits everyone but their practice,
+/// themself and their carer to the triage view. A refusal never says whether the patient exists.
+/// </summary>
+public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, TimeProvider clock)
+{
+    /// <summary>Decides, audits the attempt (allowed or refused) and returns the view. Callers disclose nothing when <see cref="RecordAccessResult.View"/> is null.</summary>
+    public async Task<RecordAccessResult> OpenAsync(AccessPrincipal who, long patientId, string action, string resource, CancellationToken ct)
+    {
+        var (view, refusal) = await DecideAsync(who, patientId, ct).ConfigureAwait(false);
+        await audit.RecordAsync(Event(who, view is null ? AuditOutcome.Denied : AuditOutcome.Allowed, action, resource, patientId, view?.Basis ?? refusal), ct).ConfigureAwait(false);
+        return new RecordAccessResult(view, refusal);
+    }
+
+    /// <summary>The decision alone, without auditing (for the audit-path benchmark and for composing searches).</summary>
+    public async Task<(RecordView? View, string? Refusal)> DecideAsync(AccessPrincipal who, long patientId, CancellationToken ct)
+    {
+        var patient = await db.Patients.AsNoTracking()
+            .Where(p => p.Id == patientId)
+            .Select(p => new { p.SharingDissent, PracticeCode = p.RegisteredPractice != null ? p.RegisteredPractice.OdsCode : null })
+            .FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (patient is null) return (null, "no legitimate relationship");
+        var sensitive = await SensitiveServiceIdsAsync(ct).ConfigureAwait(false);
+
+        if (who.PatientId == patientId && who.Has(Roles.Patient))
+        {
+            return (new RecordView(patientId, AccessLevel.Full, "the patient themself", true, [], sensitive), null);
+        }
+        if (who.Has(Roles.Carer))
+        {
+            var userId = who.UserId;
+            var proxy = await db.CarerProxies.AsNoTracking()
+                .AnyAsync(p => p.PatientId == patientId && p.CarerUserId == userId && p.WithdrawnAt == null, ct).ConfigureAwait(false);
+            if (proxy) return (new RecordView(patientId, AccessLevel.Full, "carer with proxy granted by the patient", false, [], sensitive), null);
+        }
+
+        var ownServices = await OwnServiceIdsAsync(who, ct).ConfigureAwait(false);
+        if ((who.Has(Roles.PracticeStaff) || who.Has(Roles.System)) && who.OrganisationCode is not null
+            && string.Equals(patient.PracticeCode, who.OrganisationCode, StringComparison.Ordinal))
+        {
+            return (new RecordView(patientId, AccessLevel.Full, $"registered at {who.OrganisationCode}", false, ownServices, sensitive), null);
+        }
+
+        if (who.Has(Roles.Clinician) || who.Has(Roles.SpaCoordinator) || who.Has(Roles.CareNavigator))
+        {
+            var teams = who.TeamIds.ToList();
+            var staffId = who.StaffMemberId;
+            var kinds = await db.CareRelationships.AsNoTracking()
+                .Where(r => r.PatientId == patientId && r.EndedAt == null
+                    && ((r.TeamId != null && teams.Contains(r.TeamId.Value)) || (staffId != null && r.StaffMemberId == staffId)))
+                .Select(r => r.Kind)
+                .ToListAsync(ct).ConfigureAwait(false);
+            var full = kinds.Where(k => k != RelationshipKind.Triage).Order().ToList();
+            if (full.Count > 0)
+            {
+                var basis = Describe(full[0]);
+                return patient.SharingDissent
+                    ? (new RecordView(patientId, AccessLevel.Triage, basis + "; the patient dissents from sharing", false, ownServices, sensitive), null)
+                    : (new RecordView(patientId, AccessLevel.Full, basis, false, ownServices, sensitive), null);
+            }
+            if (kinds.Contains(RelationshipKind.Triage))
+            {
+                return (new RecordView(patientId, AccessLevel.Triage, Describe(RelationshipKind.Triage), false, ownServices, sensitive), null);
+            }
+        }
+
+        if (who.Has(Roles.Clinician))
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            var userId = who.UserId;
+            var glass = await db.BreakGlassAccesses.AsNoTracking()
+                .Where(b => b.PatientId == patientId && b.UserId == userId && b.ExpiresAt > now)
+                .OrderByDescending(b => b.ExpiresAt)
+                .Select(b => new { b.Reason, b.ExpiresAt })
+                .FirstOrDefaultAsync(ct).ConfigureAwait(false);
+            if (glass is not null)
+            {
+                // Emergency access sees the shared record but never restricted entries, not even its own service's.
+                return (new RecordView(patientId, AccessLevel.Full, $"break-glass until {glass.ExpiresAt:HH:mm} UTC: {glass.Reason}", false, [], sensitive), null);
+            }
+        }
+        return (null, "no legitimate relationship");
+    }
+
+    /// <summary>
+    /// Patients the caller has a relationship with, as a query to search within: a search never returns a patient the
+    /// caller could not open. Carers and patients search nothing (they open their own records directly).
+    /// </summary>
+    public IQueryable<Patient> Searchable(AccessPrincipal who)
+    {
+        var patients = db.Patients.AsNoTracking();
+        var org = who.OrganisationCode;
+        var practice = (who.Has(Roles.PracticeStaff) || who.Has(Roles.System)) && org is not null;
+        var teams = who.TeamIds.ToList();
+        var staffId = who.StaffMemberId;
+        var related = who.Has(Roles.Clinician) || who.Has(Roles.SpaCoordinator) || who.Has(Roles.CareNavigator);
+        var userId = who.UserId;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var glass = who.Has(Roles.Clinician);
+        if (!practice && !related) return patients.Where(_ => false);
+        return patients.Where(p =>
+            (practice && p.RegisteredPractice != null && p.RegisteredPractice.OdsCode == org)
+            || (related && db.CareRelationships.Any(r => r.PatientId == p.Id && r.EndedAt == null
+                && ((r.TeamId != null && teams.Contains(r.TeamId.Value)) || (staffId != null && r.StaffMemberId == staffId))))
+            || (glass && db.BreakGlassAccesses.Any(b => b.PatientId == p.Id && b.UserId == userId && b.ExpiresAt > now)));
+    }
+
+    /// <summary>Opens a record in an emergency. The reason is required; the access lasts <see cref="SecurityOptions.BreakGlassMinutes"/>.</summary>
+    public async Task<BreakGlassResult> BreakGlassAsync(AccessPrincipal who, long patientId, string? reason, SecurityOptions options, CancellationToken ct)
+    {
+        var trimmed = reason?.Trim() ?? "";
+        if (trimmed.Length < options.BreakGlassMinimumReasonLength)
+        {
+            return new BreakGlassResult(null, $"Give the clinical reason for emergency access in at least {options.BreakGlassMinimumReasonLength} characters (for example \"Unconscious on home visit, need medication history\").");
+        }
+        if (trimmed.Length > 1000) return new BreakGlassResult(null, "Keep the reason under 1000 characters.");
+        var exists = await db.Patients.AnyAsync(p => p.Id == patientId, ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (!exists)
+        {
+            await audit.RecordAsync(Event(who, AuditOutcome.Denied, PermissionMatrix.Name(Permission.BreakGlass), $"Patient/{patientId}", patientId, "no such patient", trimmed), ct).ConfigureAwait(false);
+            return new BreakGlassResult(null, "There is no patient record with that id.");
+        }
+        var access = new BreakGlassAccess
+        {
+            PatientId = patientId,
+            UserId = who.UserId,
+            UserName = who.DisplayName,
+            Role = who.PrimaryRole,
+            OrganisationCode = who.OrganisationCode,
+            Reason = trimmed,
+            StartedAt = now,
+            ExpiresAt = now.AddMinutes(options.BreakGlassMinutes),
+        };
+        db.BreakGlassAccesses.Add(access);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await audit.RecordAsync(Event(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.BreakGlass), $"Patient/{patientId}", patientId, "break-glass: " + trimmed, $"until {access.ExpiresAt:O}"), ct).ConfigureAwait(false);
+        return new BreakGlassResult(access, null);
+    }
+
+    /// <summary>Audits an action that is not the opening of one record (a search, a refusal before any patient is known).</summary>
+    public Task AuditAsync(AccessPrincipal? who, string outcome, string action, string resource, long? patientId, string? basis, string? detail, CancellationToken ct) =>
+        audit.RecordAsync(Event(who, outcome, action, resource, patientId, basis, detail), ct);
+
+    private AuditEvent Event(AccessPrincipal? who, string outcome, string action, string resource, long? patientId, string? basis, string? detail = null) => new()
+    {
+        At = clock.GetUtcNow().UtcDateTime,
+        UserId = who?.UserId,
+        UserName = who?.DisplayName,
+        Role = who?.PrimaryRole,
+        OrganisationCode = who?.OrganisationCode,
+        PatientId = patientId,
+        Action = action,
+        Resource = resource,
+        Outcome = outcome,
+        Basis = basis,
+        Detail = detail,
+    };
+
+    private async Task<List<int>> SensitiveServiceIdsAsync(CancellationToken ct) =>
+        await db.Services.AsNoTracking().Where(s => s.IsSensitive).Select(s => s.Id).ToListAsync(ct).ConfigureAwait(false);
+
+    private async Task<List<int>> OwnServiceIdsAsync(AccessPrincipal who, CancellationToken ct)
+    {
+        if (who.TeamIds.Count == 0) return [];
+        var teams = who.TeamIds.ToList();
+        return await db.Teams.AsNoTracking().Where(t => teams.Contains(t.Id)).Select(t => t.ServiceId).Distinct().ToListAsync(ct).ConfigureAwait(false);
+    }
+
+    private static string Describe(RelationshipKind kind) => kind switch
+    {
+        RelationshipKind.Caseload => "on the team's caseload",
+        RelationshipKind.Referral => "open referral to the team's service",
+        RelationshipKind.Navigator => "assigned care navigator",
+        RelationshipKind.Triage => "single point of access triage of an open referral",
+        _ => kind.ToString(),
+    };
+}
+
+/// <summary>The access granted, or why not.</summary>
+public sealed record BreakGlassResult(BreakGlassAccess? Access, string? Problem);

@@ -1,0 +1,212 @@
+using System.Text.Json;
+using JoinedUp.Directory;
+using JoinedUp.Record;
+using JoinedUp.Security;
+using JoinedUp.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace JoinedUp.Web.Security;
+
+/// <summary>Registers the configured OAuth clients (and updates them when the configuration changes).</summary>
+internal sealed class ClientRegistrar(IOpenIddictApplicationManager applications)
+{
+    public const string OrganisationProperty = "ju_org";
+
+    public async Task EnsureAsync(IEnumerable<ClientOptions> clients, CancellationToken ct)
+    {
+        foreach (var client in clients)
+        {
+            if (string.IsNullOrWhiteSpace(client.ClientId)) throw new InvalidOperationException("Security:Clients has an entry without a ClientId.");
+            var descriptor = Describe(client);
+            var existing = await applications.FindByClientIdAsync(client.ClientId, ct).ConfigureAwait(false);
+            if (existing is null) await applications.CreateAsync(descriptor, ct).ConfigureAwait(false);
+            else await applications.UpdateAsync(existing, descriptor, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static OpenIddictApplicationDescriptor Describe(ClientOptions client)
+    {
+        var confidential = !string.IsNullOrEmpty(client.Secret);
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.ClientId,
+            ClientSecret = confidential ? client.Secret : null,
+            ClientType = confidential ? ClientTypes.Confidential : ClientTypes.Public,
+            ConsentType = ConsentTypes.Implicit,
+            DisplayName = client.DisplayName ?? client.ClientId,
+        };
+        if (confidential)
+        {
+            if (string.IsNullOrWhiteSpace(client.Organisation))
+            {
+                throw new InvalidOperationException($"Security:Clients '{client.ClientId}' has a secret (a system integration) but no Organisation: name the ODS code it acts for.");
+            }
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials]);
+            descriptor.Properties[OrganisationProperty] = JsonSerializer.SerializeToElement(client.Organisation);
+            var scopes = client.Scopes.Count > 0 ? client.Scopes : ["system/*.rs"];
+            descriptor.Permissions.UnionWith(scopes.Select(s => Permissions.Prefixes.Scope + s));
+        }
+        else
+        {
+            if (client.RedirectUris.Count == 0) throw new InvalidOperationException($"Security:Clients '{client.ClientId}' is a public app: give it at least one RedirectUris entry.");
+            descriptor.Permissions.UnionWith([
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
+                Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code,
+                Permissions.Scopes.Profile, Permissions.Prefixes.Scope + Scopes.OfflineAccess,
+            ]);
+            descriptor.Permissions.UnionWith(SmartScopes.Supported.Where(s => !s.StartsWith("system/", StringComparison.Ordinal)).Select(s => Permissions.Prefixes.Scope + s));
+            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+            foreach (var uri in client.RedirectUris) descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+            foreach (var uri in client.PostLogoutRedirectUris) descriptor.PostLogoutRedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+        return descriptor;
+    }
+}
+
+/// <summary>One demo sign-in, as the README and the sign-in page list them.</summary>
+public sealed record DemoAccount(string Role, string Email, string Description);
+
+/// <summary>
+/// Demo mode only: one sign-in per role for the demo borough, the relationships that make them useful (a caseload, a
+/// navigator assignment, a triage, a carer's proxy) and two restricted entries that show the sensitive-record rule.
+/// Outside demo mode these users are removed at start-up.
+/// </summary>
+internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUser> users, RoleManager<IdentityRole> roles, RelationshipService relationships, TimeProvider clock)
+{
+    /// <summary>Shared by every demo account; shown on the sign-in page in demo mode only.</summary>
+    public const string Password = "Demo-password-2026";
+
+    public const string DemoPractice = "Z10001";
+
+    public static readonly IReadOnlyList<DemoAccount> Accounts =
+    [
+        new(Roles.SpaCoordinator, "spa@demo.joinedup.example", "Single point of access coordinator (triage of one open referral)"),
+        new(Roles.Clinician, "nurse@demo.joinedup.example", "Community nurse, adult community nursing team (the demo patient is on the caseload)"),
+        new(Roles.CareNavigator, "navigator@demo.joinedup.example", "Care navigator assigned to the demo patient"),
+        new(Roles.PracticeStaff, "practice@demo.joinedup.example", $"Practice manager at {DemoPractice}"),
+        new(Roles.Patient, "patient@demo.joinedup.example", $"A patient registered at {DemoPractice}"),
+        new(Roles.Carer, "carer@demo.joinedup.example", "Carer with proxy access granted by the demo patient"),
+        new(Roles.Commissioner, "commissioner@demo.joinedup.example", "Commissioner (contract manager)"),
+        new(Roles.NetworkLead, "network@demo.joinedup.example", "Network (PCN) lead"),
+        new(Roles.ProcurementLead, "procurement@demo.joinedup.example", "Procurement lead"),
+        new(Roles.PanelMember, "panel@demo.joinedup.example", "Evaluation panel member"),
+        new(Roles.InformationGovernance, "ig@demo.joinedup.example", "Information governance officer"),
+        new(Roles.Administrator, "admin@demo.joinedup.example", "Administrator"),
+    ];
+
+    public static readonly IReadOnlyList<ClientOptions> Clients =
+    [
+        new() { ClientId = "joinedup-app", DisplayName = "JoinedUp app (demo)", RedirectUris = ["http://127.0.0.1:5000/app/callback", "http://localhost/app/callback"] },
+        new() { ClientId = "demo-gp-system", DisplayName = $"GP system of {DemoPractice} (demo)", Secret = "demo-gp-system-secret", Organisation = DemoPractice, Scopes = ["system/*.rs", "system/*.cruds", "system/Patient.rs"] },
+    ];
+
+    public async Task SeedAsync(CancellationToken ct)
+    {
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role).ConfigureAwait(false)) Check(await roles.CreateAsync(new IdentityRole(role)).ConfigureAwait(false));
+        }
+        var practice = await db.Organisations.AsNoTracking().FirstOrDefaultAsync(o => o.OdsCode == DemoPractice, ct).ConfigureAwait(false);
+        if (practice is null) return; // no borough loaded: nothing to link the demo users to
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var patients = await db.Patients.AsNoTracking()
+            .Where(p => p.RegisteredPracticeId == practice.Id && p.NhsNumber != null && p.BirthDate < today.AddYears(-40) && p.BirthDate > today.AddYears(-80))
+            .OrderBy(p => p.Id).Select(p => p.Id).Take(2).ToListAsync(ct).ConfigureAwait(false);
+        if (patients.Count < 2) return;
+        var (patientId, triagedId) = (patients[0], patients[1]);
+
+        var nursingTeam = await TeamAsync("adult-community-nursing", ct).ConfigureAwait(false);
+        var spaTeam = await TeamAsync("spa", ct).ConfigureAwait(false);
+        async Task<int?> Staff(StaffRole role, int? teamId = null, string? org = null) => await db.Staff.AsNoTracking()
+            .Where(s => s.Role == role && (teamId == null || s.Teams.Any(t => t.TeamId == teamId)) && (org == null || s.Organisation!.OdsCode == org))
+            .OrderBy(s => s.StaffCode).Select(s => (int?)s.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+
+        var links = new Dictionary<string, (int? Staff, long? Patient)>(StringComparer.Ordinal)
+        {
+            [Roles.SpaCoordinator] = (await Staff(StaffRole.SpaCoordinator, spaTeam).ConfigureAwait(false), null),
+            [Roles.Clinician] = (await Staff(StaffRole.Clinician, nursingTeam).ConfigureAwait(false), null),
+            [Roles.CareNavigator] = (await Staff(StaffRole.CareNavigator).ConfigureAwait(false), null),
+            [Roles.PracticeStaff] = (await Staff(StaffRole.PracticeStaff, org: DemoPractice).ConfigureAwait(false), null),
+            [Roles.Patient] = (null, patientId),
+            [Roles.Carer] = (null, null),
+            [Roles.Commissioner] = (await Staff(StaffRole.Commissioner).ConfigureAwait(false), null),
+            [Roles.NetworkLead] = (await Staff(StaffRole.NetworkLead).ConfigureAwait(false), null),
+            [Roles.ProcurementLead] = (await Staff(StaffRole.ProcurementLead).ConfigureAwait(false), null),
+            [Roles.PanelMember] = (await Staff(StaffRole.PanelMember).ConfigureAwait(false), null),
+            [Roles.InformationGovernance] = (await Staff(StaffRole.InformationGovernanceOfficer).ConfigureAwait(false), null),
+            [Roles.Administrator] = (await Staff(StaffRole.Administrator).ConfigureAwait(false), null),
+        };
+        var created = new Dictionary<string, JoinedUpUser>(StringComparer.Ordinal);
+        foreach (var account in Accounts)
+        {
+            var (staffId, linkedPatient) = links[account.Role];
+            var name = staffId is { } sid
+                ? await db.Staff.Where(s => s.Id == sid).Select(s => s.GivenName + " " + s.FamilyName).FirstAsync(ct).ConfigureAwait(false)
+                : linkedPatient is { } pid
+                    ? await db.Patients.Where(p => p.Id == pid).Select(p => p.GivenName + " " + p.FamilyName).FirstAsync(ct).ConfigureAwait(false)
+                    : "Demo carer";
+            var user = await users.FindByEmailAsync(account.Email).ConfigureAwait(false);
+            if (user is null)
+            {
+                user = new JoinedUpUser { UserName = account.Email, Email = account.Email, EmailConfirmed = true, DisplayName = name, IsDemo = true };
+                Check(await users.CreateAsync(user, Password).ConfigureAwait(false));
+            }
+            user.DisplayName = name;
+            user.StaffMemberId = staffId;
+            user.PatientId = linkedPatient;
+            user.IsDemo = true;
+            Check(await users.UpdateAsync(user).ConfigureAwait(false));
+            if (!await users.IsInRoleAsync(user, account.Role).ConfigureAwait(false)) Check(await users.AddToRoleAsync(user, account.Role).ConfigureAwait(false));
+            created[account.Role] = user;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (nursingTeam is { } nt) await relationships.StartAsync(patientId, RelationshipKind.Caseload, nt, null, "demo: accepted referral", ct).ConfigureAwait(false);
+        if (links[Roles.CareNavigator].Staff is { } nav) await relationships.StartAsync(patientId, RelationshipKind.Navigator, null, nav, "demo: navigator assigned", ct).ConfigureAwait(false);
+        if (spaTeam is { } st) await relationships.StartAsync(triagedId, RelationshipKind.Triage, st, null, "demo: open referral in triage", ct).ConfigureAwait(false);
+        var carerId = created[Roles.Carer].Id;
+        if (!await db.CarerProxies.AnyAsync(p => p.PatientId == patientId && p.CarerUserId == carerId && p.WithdrawnAt == null, ct).ConfigureAwait(false))
+        {
+            db.CarerProxies.Add(new CarerProxy { PatientId = patientId, CarerUserId = carerId, GrantedAt = now, GrantedByUserId = created[Roles.Patient].Id });
+        }
+        await AddRestrictedEntriesAsync(patientId, now, ct).ConfigureAwait(false);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes demo sign-ins: run when the app starts outside demo mode.</summary>
+    public static async Task<int> RemoveAsync(JoinedUpDbContext db, CancellationToken ct) =>
+        await db.Users.Where(u => u.IsDemo).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+
+    private async Task AddRestrictedEntriesAsync(long patientId, DateTime now, CancellationToken ct)
+    {
+        var psychology = await db.Services.Where(s => s.Code == "adult-psychology").Select(s => (int?)s.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        var safeguarding = await db.Services.Where(s => s.Code == "children-safeguarding").Select(s => (int?)s.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (psychology is { } ps && !await db.Conditions.AnyAsync(c => c.PatientId == patientId && c.Confidential, ct).ConfigureAwait(false))
+        {
+            db.Conditions.Add(new Condition
+            {
+                PatientId = patientId, Code = "197480006", Display = "Anxiety disorder", OnsetDate = DateOnly.FromDateTime(now.AddMonths(-5)),
+                RecordedByServiceId = ps, Confidential = true, LastUpdated = now,
+            });
+        }
+        if (safeguarding is { } sg && !await db.Encounters.AnyAsync(e => e.PatientId == patientId && e.RecordedByServiceId == sg, ct).ConfigureAwait(false))
+        {
+            db.Encounters.Add(new Encounter
+            {
+                PatientId = patientId, ServiceId = sg, RecordedByServiceId = sg, Class = EncounterClass.Home, TypeCode = "11429006",
+                StartAt = now.AddMonths(-2), EndAt = now.AddMonths(-2).AddHours(1), LastUpdated = now,
+            });
+        }
+    }
+
+    private async Task<int?> TeamAsync(string serviceCode, CancellationToken ct) =>
+        await db.Teams.Where(t => t.Service!.Code == serviceCode).OrderBy(t => t.Id).Select(t => (int?)t.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+
+    private static void Check(IdentityResult result)
+    {
+        if (!result.Succeeded) throw new InvalidOperationException("Demo sign-in setup failed: " + string.Join("; ", result.Errors.Select(e => e.Description)));
+    }
+}

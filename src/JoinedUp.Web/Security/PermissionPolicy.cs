@@ -1,0 +1,142 @@
+using JoinedUp.Security;
+using JoinedUp.Security.Audit;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Options;
+
+namespace JoinedUp.Web.Security;
+
+/// <summary>
+/// The single gate every endpoint and page goes through. Each declares a permission (<see cref="RequirePermission"/>,
+/// or <c>[Authorize(Policy = Policies.X)]</c> on a page) or is explicitly public; anything else needs a sign-in (the
+/// fallback policy). The check runs in the authorization middleware, before any handler code.
+/// </summary>
+public static class Policies
+{
+    public const string Prefix = "perm:";
+    public const string RecordRead = Prefix + "record.read";
+    public const string RecordSearch = Prefix + "record.search";
+    public const string RecordWrite = Prefix + "record.write";
+    public const string BreakGlass = Prefix + "record.break-glass";
+    public const string ConsentManage = Prefix + "consent.manage";
+    public const string ProxyManage = Prefix + "proxy.manage";
+    public const string RelationshipManage = Prefix + "relationship.manage";
+    public const string AuditOwn = Prefix + "audit.own";
+    public const string AuditRead = Prefix + "audit.read";
+    public const string BreakGlassReview = Prefix + "break-glass.review";
+    public const string UsersManage = Prefix + "users.manage";
+
+    public static string For(Permission permission) => Prefix + PermissionMatrix.Name(permission);
+
+    public static Permission? Parse(string policy) =>
+        policy.StartsWith(Prefix, StringComparison.Ordinal)
+            ? PermissionMatrix.AllPermissions.Cast<Permission?>().FirstOrDefault(p => string.Equals(PermissionMatrix.Name(p!.Value), policy[Prefix.Length..], StringComparison.Ordinal))
+            : null;
+
+    /// <summary>Requires the permission (role x action matrix, and a covering scope for bearer tokens).</summary>
+    public static TBuilder RequirePermission<TBuilder>(this TBuilder builder, Permission permission) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(For(permission));
+
+    /// <summary>The caller as the security rules see them; null when not signed in. Built once per request.</summary>
+    public static AccessPrincipal? Caller(this HttpContext http)
+    {
+        if (http.Items.TryGetValue(typeof(AccessPrincipal), out var cached)) return cached as AccessPrincipal;
+        var principal = AccessPrincipal.From(http.User, IsBearer(http));
+        http.Items[typeof(AccessPrincipal)] = principal;
+        return principal;
+    }
+
+    /// <summary>The caller of an endpoint that requires a permission (so is always signed in).</summary>
+    public static AccessPrincipal RequiredCaller(this HttpContext http) =>
+        http.Caller() ?? throw new InvalidOperationException("The endpoint requires a permission but the caller is not signed in; the policy did not run.");
+
+    public static bool IsBearer(HttpContext http) =>
+        http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Turns "perm:record.read" into a policy on the fly.</summary>
+internal sealed class PermissionPolicyProvider(IOptions<AuthorizationOptions> options) : DefaultAuthorizationPolicyProvider(options)
+{
+    public override async Task<AuthorizationPolicy?> GetPolicyAsync(string policyName)
+    {
+        var permission = Policies.Parse(policyName);
+        if (permission is null) return await base.GetPolicyAsync(policyName).ConfigureAwait(false);
+        return new AuthorizationPolicyBuilder(SecuritySetup.Scheme)
+            .RequireAuthenticatedUser()
+            .AddRequirements(new PermissionRequirement(permission.Value))
+            .Build();
+    }
+}
+
+internal sealed record PermissionRequirement(Permission Permission) : IAuthorizationRequirement;
+
+internal sealed class PermissionHandler(IHttpContextAccessor accessor) : AuthorizationHandler<PermissionRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
+    {
+        var http = accessor.HttpContext;
+        var who = http is null ? AccessPrincipal.From(context.User, false) : http.Caller();
+        if (who is not null && who.Can(requirement.Permission)) context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Audits every refusal by the gate (401 and 403) before answering: APIs get a problem+json body, pages a redirect to
+/// sign in or a "not allowed" page. Nothing about the resource is disclosed in either.
+/// </summary>
+internal sealed class AuditingResultHandler(AuditTrail audit, TimeProvider clock) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Succeeded)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        var who = context.Caller();
+        var permission = policy.Requirements.OfType<PermissionRequirement>().Select(r => PermissionMatrix.Name(r.Permission)).FirstOrDefault() ?? "sign-in required";
+        var outcome = authorizeResult.Challenged || who is null ? AuditOutcome.Unauthenticated : AuditOutcome.Denied;
+        var failure = context.Features.Get<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+        await audit.RecordAsync(new AuditEvent
+        {
+            At = clock.GetUtcNow().UtcDateTime,
+            UserId = who?.UserId,
+            UserName = who?.DisplayName,
+            Role = who?.PrimaryRole,
+            OrganisationCode = who?.OrganisationCode,
+            ClientId = context.User.FindFirst(JoinedUpClaims.ClientId)?.Value,
+            Action = permission,
+            Resource = $"{context.Request.Method} {context.Request.Path}",
+            Outcome = outcome,
+            Basis = outcome == AuditOutcome.Unauthenticated
+                ? (failure ?? (Policies.IsBearer(context) ? "bearer token refused" : "not signed in"))
+                : $"role(s) {string.Join(',', who!.Roles)} lack {permission}" + (who.Scopes is null ? "" : " or the token's scopes do not cover it"),
+        }, context.RequestAborted).ConfigureAwait(false);
+
+        if (IsApi(context.Request.Path))
+        {
+            var status = outcome == AuditOutcome.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            context.Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"joinedup\"";
+            }
+            await context.Response.WriteAsJsonAsync(new ProblemDetailsLike(
+                status == 401 ? "Sign-in required" : "Not allowed",
+                status == 401
+                    ? "Send a valid bearer token (Authorization: Bearer ...) from /connect/token, or sign in."
+                    : $"Your role does not allow {permission}" + (who?.Scopes is null ? "." : ", or your token's scopes do not cover it."),
+                status), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
+    }
+
+    internal static bool IsApi(PathString path) =>
+        path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/connect", StringComparison.OrdinalIgnoreCase);
+}

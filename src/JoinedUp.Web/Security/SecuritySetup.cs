@@ -1,0 +1,231 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.RateLimiting;
+using JoinedUp.Security;
+using JoinedUp.Security.Audit;
+using JoinedUp.Storage;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Validation.AspNetCore;
+
+namespace JoinedUp.Web.Security;
+
+/// <summary>Sign-in settings, section "Security" (see README "Configuration" and docs/security.md).</summary>
+public sealed class AuthOptions
+{
+    /// <summary>An external OpenID Connect issuer whose access tokens the APIs accept instead of the embedded one's, e.g. a national staff identity service.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The audience the API's access tokens must carry.</summary>
+    public string Audience { get; set; } = "joinedup-api";
+
+    /// <summary>A PFX file with the key that signs and encrypts tokens. Required outside demo mode for the embedded issuer.</summary>
+    public string? SigningCertificatePath { get; set; }
+
+    public string? SigningCertificatePassword { get; set; }
+
+    /// <summary>Refuse plain HTTP for sign-in endpoints. Off in demo mode, which serves http://127.0.0.1.</summary>
+    public bool RequireHttps { get; set; } = true;
+
+    public int AccessTokenMinutes { get; set; } = 60;
+
+    /// <summary>Sign-in attempts (form and token endpoint) allowed per client address per minute.</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
+
+    public int LockoutAttempts { get; set; } = 5;
+
+    public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>OAuth clients to register at start-up (apps and system integrations).</summary>
+    public List<ClientOptions> Clients { get; set; } = [];
+}
+
+/// <summary>One OAuth client. A client with a secret is confidential and may use client credentials (a system acting for <see cref="Organisation"/>); one without is a public app using authorization code with PKCE.</summary>
+public sealed class ClientOptions
+{
+    public string ClientId { get; set; } = "";
+
+    public string? DisplayName { get; set; }
+
+    public string? Secret { get; set; }
+
+    public List<string> RedirectUris { get; set; } = [];
+
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
+
+    /// <summary>ODS code of the organisation a system client acts for.</summary>
+    public string? Organisation { get; set; }
+
+    /// <summary>The SMART scopes a system client may ask for, e.g. "system/*.rs".</summary>
+    public List<string> Scopes { get; set; } = [];
+}
+
+internal static class SecuritySetup
+{
+    /// <summary>The scheme every policy uses: bearer tokens when an Authorization header is sent, the sign-in cookie otherwise.</summary>
+    public const string Scheme = "JoinedUp";
+
+    public const string SectionName = "Security";
+
+    public static AuthOptions AddJoinedUpSecurity(this WebApplicationBuilder builder, bool demo)
+    {
+        var services = builder.Services;
+        var auth = new AuthOptions();
+        builder.Configuration.GetSection(SectionName).Bind(auth);
+        if (demo) auth.RequireHttps = builder.Configuration.GetValue($"{SectionName}:RequireHttps", false);
+        services.AddSingleton(auth);
+        services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.SectionName));
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AuditTrail>();
+        services.AddScoped<RecordAccessService>();
+        services.AddScoped<RelationshipService>();
+        services.AddScoped<ConsentService>();
+        services.AddScoped<CarerProxyService>();
+        services.AddHttpContextAccessor();
+
+        services.AddIdentity<JoinedUpUser, IdentityRole>(o =>
+            {
+                o.Password.RequiredLength = 12;
+                o.Password.RequireNonAlphanumeric = false;
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.MaxFailedAccessAttempts = auth.LockoutAttempts;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(auth.LockoutMinutes);
+                o.Lockout.AllowedForNewUsers = true;
+                o.ClaimsIdentity.UserIdClaimType = JoinedUpClaims.Subject;
+                o.ClaimsIdentity.UserNameClaimType = JoinedUpClaims.Name;
+                o.ClaimsIdentity.RoleClaimType = JoinedUpClaims.Role;
+            })
+            .AddEntityFrameworkStores<JoinedUpDbContext>()
+            .AddClaimsPrincipalFactory<JoinedUpClaimsFactory>()
+            .AddDefaultTokenProviders();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "joinedup.session";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = auth.RequireHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/account/login";
+            o.AccessDeniedPath = "/account/denied";
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.SlidingExpiration = true;
+            o.Events.OnRedirectToLogin = ctx => ApiOrRedirect(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => ApiOrRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = Scheme;
+                o.DefaultAuthenticateScheme = Scheme;
+                o.DefaultChallengeScheme = Scheme;
+                o.DefaultForbidScheme = Scheme;
+            })
+            .AddPolicyScheme(Scheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = ctx =>
+                Policies.IsBearer(ctx) ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme : IdentityConstants.ApplicationScheme);
+
+        services.AddSingleton<IAuthorizationPolicyProvider, PermissionPolicyProvider>();
+        services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingResultHandler>();
+        services.AddAuthorizationBuilder()
+            // Anything that does not declare a permission or [AllowAnonymous] needs a sign-in at least.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build());
+
+        var openIddict = services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<JoinedUpDbContext>());
+        if (string.IsNullOrWhiteSpace(auth.Authority))
+        {
+            openIddict.AddServer(o =>
+            {
+                o.SetAuthorizationEndpointUris("connect/authorize")
+                    .SetTokenEndpointUris("connect/token")
+                    .SetEndSessionEndpointUris("connect/logout")
+                    .SetUserInfoEndpointUris("connect/userinfo");
+                o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+                o.AllowClientCredentialsFlow();
+                o.AllowRefreshTokenFlow();
+                o.RegisterScopes([OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Profile,
+                    OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess, .. SmartScopes.Supported]);
+                o.RegisterAudiences(auth.Audience);
+                o.SetAccessTokenLifetime(TimeSpan.FromMinutes(auth.AccessTokenMinutes));
+                // Plain JWT access tokens (signed, not encrypted) so that other resource servers can validate them.
+                o.DisableAccessTokenEncryption();
+                if (!string.IsNullOrWhiteSpace(auth.SigningCertificatePath))
+                {
+                    var certificate = X509CertificateLoader.LoadPkcs12FromFile(auth.SigningCertificatePath, auth.SigningCertificatePassword);
+                    o.AddSigningCertificate(certificate).AddEncryptionCertificate(certificate);
+                }
+                else if (demo || builder.Environment.IsDevelopment())
+                {
+                    o.AddDevelopmentSigningCertificate().AddDevelopmentEncryptionCertificate();
+                }
+                else
+                {
+                    throw new InvalidOperationException("Security:SigningCertificatePath is not set. Outside demo mode the embedded sign-in server needs a PFX certificate to sign tokens (see README \"Configuration\"), or set Security:Authority to use an external issuer.");
+                }
+                var aspnet = o.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableStatusCodePagesIntegration();
+                if (!auth.RequireHttps) aspnet.DisableTransportSecurityRequirement();
+            });
+            openIddict.AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.AddAudiences(auth.Audience);
+                o.UseAspNetCore();
+            });
+        }
+        else
+        {
+            // An external issuer: its discovery document and keys are fetched over HTTPS; its tokens must name our audience.
+            openIddict.AddValidation(o =>
+            {
+                o.SetIssuer(auth.Authority);
+                o.AddAudiences(auth.Audience);
+                o.UseSystemNetHttp();
+                o.UseAspNetCore();
+            });
+        }
+
+        // Sign-in attempts (the form and the token endpoint) are limited per client address, before any password or secret is checked.
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => IsSignInAttempt(ctx.Request)
+                ? RateLimitPartition.GetFixedWindowLimiter("sign-in:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "local"),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("other"));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                ctx.HttpContext.Response.Headers.RetryAfter = "60";
+                if (ctx.HttpContext.Request.Path.StartsWithSegments("/account/login", StringComparison.OrdinalIgnoreCase))
+                {
+                    ctx.HttpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+                    ctx.HttpContext.Response.Headers.Location = "/account/login?error=limited";
+                    return;
+                }
+                await ctx.HttpContext.Response.WriteAsJsonAsync(new ProblemDetailsLike("Too many sign-in attempts",
+                    "Wait a minute before trying again.", 429), ct).ConfigureAwait(false);
+            };
+        });
+        return auth;
+    }
+
+    private static bool IsSignInAttempt(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method)
+        && (request.Path.StartsWithSegments("/account/login", StringComparison.OrdinalIgnoreCase)
+            || request.Path.StartsWithSegments("/connect/token", StringComparison.OrdinalIgnoreCase));
+
+    private static Task ApiOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (AuditingResultHandler.IsApi(ctx.Request.Path))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+}
