@@ -14,6 +14,9 @@ internal static class Commands
     private const int ExitFailure = 1;
     private const int ExitBadInput = 2;
 
+    /// <summary>`audit verify` found the chain broken: a row was changed, removed or inserted.</summary>
+    private const int ExitTampered = 3;
+
     private static Option<string?> DatabaseOption() => new("--database")
     {
         Description = "SQLite database file to use (default: data/joinedup.db, or Storage__* settings such as Storage__Provider=Postgres and Storage__ConnectionString).",
@@ -118,6 +121,29 @@ internal static class Commands
         }));
         catalogue.Subcommands.Add(validate);
         return catalogue;
+    }
+
+    public static Command Audit()
+    {
+        var audit = new Command("audit", "The audit trail of every access to patient data.");
+        var database = DatabaseOption();
+        var verify = new Command("verify", "Recompute the audit trail's hash chain and report any row that was changed, removed or inserted. Exit code 0: intact; 3: tampered.") { database };
+        verify.SetAction((parse, ct) => Run(async () =>
+        {
+            var storage = Storage(parse.GetValue(database));
+            var progress = new Progress<long>(rows => Console.Error.WriteLine($"  checked {rows:N0} rows..."));
+            var result = await JoinedUp.Security.Audit.AuditVerifier.VerifyAsync(storage, progress, ct).ConfigureAwait(false);
+            if (result.Intact)
+            {
+                Console.WriteLine($"Audit trail intact: {result.RowsChecked:N0} rows checked in the {storage.Describe()}.");
+                if (result.LastHash is not null) Console.WriteLine($"Last hash: {result.LastHash} (keep it: a later run that ends on a different hash with fewer rows means rows were cut off the end).");
+                return 0;
+            }
+            Console.Error.WriteLine($"error: audit trail TAMPERED: {result.Broken:N0} of {result.RowsChecked:N0} rows fail the check; first: {result.FirstProblem}.");
+            return ExitTampered;
+        }));
+        audit.Subcommands.Add(verify);
+        return audit;
     }
 
     /// <summary>Storage settings from the environment (Storage__*), with --database overriding the SQLite path.</summary>

@@ -232,9 +232,11 @@ internal static class RecordApi
     }
 
     internal static async Task<List<ProxyItem>> ProxiesAsync(JoinedUpDbContext db, long id, CancellationToken ct) =>
-        await db.CarerProxies.AsNoTracking().Where(p => p.PatientId == id)
-            .Join(db.Users, p => p.CarerUserId, u => u.Id, (p, u) => new ProxyItem(p.Id, u.DisplayName, u.Email, p.GrantedAt, p.WithdrawnAt))
-            .OrderByDescending(p => p.GrantedAt).ToListAsync(ct).ConfigureAwait(false);
+        (await db.CarerProxies.AsNoTracking().Where(p => p.PatientId == id)
+            .Join(db.Users, p => p.CarerUserId, u => u.Id, (p, u) => new { p.Id, u.DisplayName, u.Email, p.GrantedAt, p.WithdrawnAt })
+            .ToListAsync(ct).ConfigureAwait(false))
+            .OrderByDescending(p => p.GrantedAt).ThenByDescending(p => p.Id)
+            .Select(p => new ProxyItem(p.Id, p.DisplayName, p.Email, p.GrantedAt, p.WithdrawnAt)).ToList();
 
     private static async Task<ProblemHttpResult> RefuseProxyAsync(RecordAccessService access, AccessPrincipal who, long id, CancellationToken ct)
     {

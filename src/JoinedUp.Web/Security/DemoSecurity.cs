@@ -112,11 +112,14 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
         var practice = await db.Organisations.AsNoTracking().FirstOrDefaultAsync(o => o.OdsCode == DemoPractice, ct).ConfigureAwait(false);
         if (practice is null) return; // no borough loaded: nothing to link the demo users to
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var patients = await db.Patients.AsNoTracking()
-            .Where(p => p.RegisteredPracticeId == practice.Id && p.NhsNumber != null && p.BirthDate < today.AddYears(-40) && p.BirthDate > today.AddYears(-80))
-            .OrderBy(p => p.Id).Select(p => p.Id).Take(2).ToListAsync(ct).ConfigureAwait(false);
-        if (patients.Count < 2) return;
-        var (patientId, triagedId) = (patients[0], patients[1]);
+        // The demo patient: an adult of 40 to 80 at the demo practice if there is one (a small borough may have none).
+        var candidates = await db.Patients.AsNoTracking()
+            .Where(p => p.RegisteredPracticeId == practice.Id && p.NhsNumber != null)
+            .OrderBy(p => p.Id).Select(p => new { p.Id, p.BirthDate }).Take(500).ToListAsync(ct).ConfigureAwait(false);
+        if (candidates.Count == 0) return;
+        var patientId = (candidates.FirstOrDefault(p => p.BirthDate < today.AddYears(-40) && p.BirthDate > today.AddYears(-80)) ?? candidates[0]).Id;
+        // The patient in triage: anyone else (the single point of access takes referrals for the whole borough).
+        var triagedId = await db.Patients.AsNoTracking().Where(p => p.Id != patientId && p.NhsNumber != null).OrderBy(p => p.Id).Select(p => p.Id).FirstAsync(ct).ConfigureAwait(false);
 
         var nursingTeam = await TeamAsync("adult-community-nursing", ct).ConfigureAwait(false);
         var spaTeam = await TeamAsync("spa", ct).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using JoinedUp.Storage;
 namespace JoinedUp.Security.Audit;
 
 /// <summary>The result of checking the chain.</summary>
-public sealed record AuditVerification(long RowsChecked, long Broken, long? FirstBrokenId, string? FirstProblem)
+public sealed record AuditVerification(long RowsChecked, long Broken, long? FirstBrokenId, string? FirstProblem, string? LastHash)
 {
     public bool Intact => Broken == 0;
 }
@@ -58,7 +58,7 @@ public static class AuditVerifier
                         expectedPrevious = stored;
                         if (rows % 10_000 == 0) progress?.Report(rows);
                     }
-                    return new AuditVerification(rows, broken, firstId, firstProblem);
+                    return new AuditVerification(rows, broken, firstId, firstProblem, rows == 0 ? null : expectedPrevious);
                 }
             }
         }
