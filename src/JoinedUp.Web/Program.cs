@@ -29,6 +29,7 @@ builder.Services.AddSingleton<StartupState>();
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<BadRequestHandler>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();

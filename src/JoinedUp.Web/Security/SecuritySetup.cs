@@ -166,8 +166,7 @@ internal static class SecuritySetup
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
-                    .EnableUserInfoEndpointPassthrough()
-                    .EnableStatusCodePagesIntegration();
+                    .EnableUserInfoEndpointPassthrough();
                 if (!auth.RequireHttps) aspnet.DisableTransportSecurityRequirement();
             });
             openIddict.AddValidation(o =>
