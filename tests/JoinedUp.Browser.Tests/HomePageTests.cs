@@ -34,6 +34,7 @@ public sealed class RunningApp : IAsyncLifetime
         psi.ArgumentList.Add(BaseUrl);
         psi.Environment["Storage__SqlitePath"] = _db;
         psi.Environment["Demo__Patients"] = "400";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Demo";
         _process = Process.Start(psi)!;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -63,7 +64,7 @@ public sealed class RunningApp : IAsyncLifetime
 
 public class HomePageTests(RunningApp app) : IClassFixture<RunningApp>
 {
-    private static async Task<(IPlaywright, IBrowser)> Launch()
+    internal static async Task<(IPlaywright, IBrowser)> Launch()
     {
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -13,6 +13,7 @@ public class WebTests
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             foreach (var (k, v) in db.EnvironmentVariables()) b.UseSetting(k.Replace("__", ":", StringComparison.Ordinal), v);
+            b.UseSetting("Demo:Enabled", "true");
             b.UseSetting("Demo:Patients", demoPatients.ToString(System.Globalization.CultureInfo.InvariantCulture));
         });
 
