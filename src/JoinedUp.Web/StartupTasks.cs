@@ -66,6 +66,15 @@ internal sealed partial class StartupTasks(IServiceProvider services, StorageOpt
         {
             var removed = await JoinedUp.Web.Security.DemoSecurity.RemoveAsync(db, cancellationToken).ConfigureAwait(false);
             if (removed > 0) LogDemoUsersRemoved(log, removed);
+            // The demo clients' secret is published: they never outlive demo mode (their tokens and authorizations go with them).
+            var applications = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictApplicationManager>();
+            foreach (var demoClient in JoinedUp.Web.Security.DemoSecurity.Clients.Where(d => clients.All(c => c.ClientId != d.ClientId)))
+            {
+                if (await applications.FindByClientIdAsync(demoClient.ClientId, cancellationToken).ConfigureAwait(false) is { } application)
+                {
+                    await applications.DeleteAsync(application, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
         if (string.IsNullOrWhiteSpace(auth.Authority))
         {

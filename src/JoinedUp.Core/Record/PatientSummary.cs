@@ -64,8 +64,8 @@ public sealed record PatientSummary(
             .Select(m => new RecordItem("medication", m.Id, m.Code, m.Display, m.Dosage ?? m.Status.ToString(), m.StartedOn, By(m.RecordedByServiceId), Restricted(m.RecordedByServiceId, m.Confidential))).ToList();
         var immunisations = (await view.Visible(db.Immunisations.AsNoTracking()).OrderByDescending(i => i.OccurredOn).ToListAsync(ct).ConfigureAwait(false))
             .Select(i => new RecordItem("immunisation", i.Id, i.VaccineCode, i.Display, i.DoseNumber is { } d ? $"dose {d}" : null, i.OccurredOn, By(i.RecordedByServiceId), Restricted(i.RecordedByServiceId, i.Confidential))).ToList();
-        var encounters = (await view.Visible(db.Encounters.AsNoTracking()).OrderByDescending(e => e.StartAt).Take(RecentLimit).ToListAsync(ct).ConfigureAwait(false))
-            .Select(e => new RecordItem("encounter", e.Id, e.TypeCode ?? "", e.Class.ToString(), By(e.ServiceId), DateOnly.FromDateTime(e.StartAt), By(e.RecordedByServiceId), Restricted(e.RecordedByServiceId, e.Confidential))).ToList();
+        var encounters = (await view.VisibleEncounters(db.Encounters.AsNoTracking()).OrderByDescending(e => e.StartAt).Take(RecentLimit).ToListAsync(ct).ConfigureAwait(false))
+            .Select(e => new RecordItem("encounter", e.Id, e.TypeCode ?? "", e.Class.ToString(), By(e.ServiceId), DateOnly.FromDateTime(e.StartAt), By(e.RecordedByServiceId), Restricted(e.RecordedByServiceId, e.Confidential) || Restricted(e.ServiceId, false))).ToList();
 
         return new PatientSummary(p.Id, p.NhsNumber, p.LocalIdentifier, p.GivenName, p.FamilyName, p.BirthDate, p.Sex.ToString(), p.Postcode,
             p.PracticeCode, p.PracticeName, p.PreferredLanguage, p.InterpreterNeeded, p.SharingDissent, p.NationalOptOut,

@@ -40,6 +40,9 @@ public sealed class AccessPrincipal
     /// <summary>The patient record of a patient user.</summary>
     public long? PatientId { get; init; }
 
+    /// <summary>The OAuth client that obtained the token (an app or a system integration); null for a browser session.</summary>
+    public string? ClientId { get; init; }
+
     /// <summary>Token scopes, or null for a browser session (which has no scope limits of its own).</summary>
     public SmartScopes? Scopes { get; init; }
 
@@ -86,6 +89,7 @@ public sealed class AccessPrincipal
             TeamIds = teams,
             PatientId = long.TryParse(user.FindFirst(JoinedUpClaims.Patient)?.Value, CultureInfo.InvariantCulture, out var patient) ? patient : null,
             Scopes = scopes,
+            ClientId = fromToken ? user.FindFirst(JoinedUpClaims.ClientId)?.Value ?? user.FindFirst("azp")?.Value : null,
         };
     }
 }

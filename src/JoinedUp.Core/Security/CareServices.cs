@@ -38,6 +38,36 @@ public sealed class RelationshipService(JoinedUpDbContext db, TimeProvider clock
         return relationship;
     }
 
+    /// <summary>
+    /// What a person (not an event) may start by hand: a referral routes the patient to <em>another</em> team, and a
+    /// navigator assignment names <em>another</em> care navigator. Caseload and triage come only from the events that
+    /// justify them (an accepted referral, the single point of access intake). Nobody grants themself or their own team
+    /// access this way. Returns the problem, or null when allowed.
+    /// </summary>
+    public async Task<string?> CheckManualStartAsync(AccessPrincipal who, RelationshipKind kind, int? teamId, int? staffMemberId, CancellationToken ct)
+    {
+        switch (kind)
+        {
+            case RelationshipKind.Referral:
+                if (teamId is null) return "A referral names the receiving team (teamId).";
+                if (who.TeamIds.Contains(teamId.Value)) return "You cannot refer to your own team: a referral routes the person to another service.";
+                return null;
+            case RelationshipKind.Navigator:
+                if (staffMemberId is null) return "A navigator assignment names the navigator (staffMemberId).";
+                if (staffMemberId == who.StaffMemberId) return "You cannot assign yourself: another coordinator or navigator assigns you.";
+                var role = await db.Staff.Where(s => s.Id == staffMemberId).Select(s => (Directory.StaffRole?)s.Role).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+                return role == Directory.StaffRole.CareNavigator ? null : $"Member of staff {staffMemberId} is not a care navigator.";
+            default:
+                return $"A {kind.ToString().ToLowerInvariant()} relationship starts only from the event that justifies it (an accepted referral or the single point of access intake), not by hand.";
+        }
+    }
+
+    /// <summary>Whether this person may end this relationship by hand: one they could have started, or their own team's or their own.</summary>
+    public static bool MayEnd(AccessPrincipal who, CareRelationship relationship) =>
+        relationship.Kind is RelationshipKind.Referral or RelationshipKind.Navigator
+        || (relationship.TeamId is { } team && who.TeamIds.Contains(team))
+        || (relationship.StaffMemberId is { } staff && staff == who.StaffMemberId);
+
     /// <summary>Ends a relationship (the episode ended). Returns false when there is no open relationship with that id.</summary>
     public async Task<bool> EndAsync(long relationshipId, string reason, CancellationToken ct)
     {
@@ -113,4 +143,66 @@ public sealed class CarerProxyService(JoinedUpDbContext db, TimeProvider clock)
 public static class SecondaryUse
 {
     public static IQueryable<Record.Patient> Cohort(IQueryable<Record.Patient> patients) => patients.Where(p => !p.NationalOptOut);
+}
+
+public enum BreakGlassReviewResult
+{
+    Recorded,
+    NotFound,
+    AlreadyReviewed,
+    OutcomeMissing,
+    NoteMissing,
+    OwnAccess,
+}
+
+/// <summary>Information governance review of emergency access: once per access, never by the person who broke the glass.</summary>
+public sealed class BreakGlassReviewService(JoinedUpDbContext db, Audit.AuditTrail audit, TimeProvider clock)
+{
+    public async Task<BreakGlassReviewResult> ReviewAsync(AccessPrincipal who, long id, string? outcomeText, string? note, CancellationToken ct)
+    {
+        BreakGlassReviewOutcome? outcome = outcomeText switch
+        {
+            "appropriate" => BreakGlassReviewOutcome.Appropriate,
+            "inappropriate" => BreakGlassReviewOutcome.Inappropriate,
+            _ => null,
+        };
+        if (outcome is null) return BreakGlassReviewResult.OutcomeMissing;
+        var trimmed = string.IsNullOrWhiteSpace(note) ? null : note.Trim()[..Math.Min(note.Trim().Length, 1000)];
+        if (outcome == BreakGlassReviewOutcome.Inappropriate && trimmed is null) return BreakGlassReviewResult.NoteMissing;
+        var access = await db.BreakGlassAccesses.AsNoTracking().Where(b => b.Id == id).Select(b => new { b.UserId, b.PatientId, b.ReviewedAt }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (access is null) return BreakGlassReviewResult.NotFound;
+        if (string.Equals(access.UserId, who.UserId, StringComparison.Ordinal)) return BreakGlassReviewResult.OwnAccess;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var reviewer = who.UserId;
+        // Only the first of two reviewers racing each other records a review.
+        var changed = await db.BreakGlassAccesses.Where(b => b.Id == id && b.ReviewedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.ReviewedAt, now).SetProperty(b => b.ReviewedByUserId, reviewer)
+                .SetProperty(b => b.ReviewOutcome, outcome).SetProperty(b => b.ReviewNote, trimmed), ct).ConfigureAwait(false);
+        if (changed == 0) return BreakGlassReviewResult.AlreadyReviewed;
+        await audit.RecordAsync(new Audit.AuditEvent
+        {
+            At = now, UserId = who.UserId, UserName = who.DisplayName, Role = who.PrimaryRole, OrganisationCode = who.OrganisationCode, ClientId = who.ClientId,
+            PatientId = access.PatientId, Action = PermissionMatrix.Name(Permission.BreakGlassReview), Resource = $"BreakGlass/{id}",
+            Outcome = Audit.AuditOutcome.Allowed, Basis = outcomeText, Detail = trimmed,
+        }, ct).ConfigureAwait(false);
+        return BreakGlassReviewResult.Recorded;
+    }
+
+    public static string Code(BreakGlassReviewResult result) => result switch
+    {
+        BreakGlassReviewResult.OutcomeMissing => "choose",
+        BreakGlassReviewResult.NoteMissing => "note",
+        BreakGlassReviewResult.AlreadyReviewed or BreakGlassReviewResult.NotFound => "reviewed",
+        BreakGlassReviewResult.OwnAccess => "own",
+        _ => "failed",
+    };
+
+    public static string Message(BreakGlassReviewResult result) => result switch
+    {
+        BreakGlassReviewResult.OutcomeMissing => "Choose appropriate or inappropriate.",
+        BreakGlassReviewResult.NoteMissing => "Add a note saying why the access was inappropriate and what follows.",
+        BreakGlassReviewResult.AlreadyReviewed or BreakGlassReviewResult.NotFound => "That access has already been reviewed.",
+        BreakGlassReviewResult.OwnAccess => "You cannot review your own emergency access: another information governance officer must.",
+        _ => "The review was not recorded.",
+    };
 }

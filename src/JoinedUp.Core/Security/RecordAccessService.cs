@@ -21,7 +21,7 @@ public enum AccessLevel
 /// What a caller may see of one patient's record, and why. Restricted entries (from a sensitive service or labelled
 /// confidential) are visible only to the recording service's team and to the patient.
 /// </summary>
-public sealed record RecordView(long PatientId, AccessLevel Level, string Basis, bool SeesAllRestricted, IReadOnlyList<int> OwnServiceIds, IReadOnlyList<int> SensitiveServiceIds)
+public sealed record RecordView(long PatientId, AccessLevel Level, string Basis, bool SeesAllRestricted, IReadOnlyList<int> OwnServiceIds, IReadOnlyList<int> SensitiveServiceIds, bool Emergency = false)
 {
     public bool Allowed => Level != AccessLevel.None;
 
@@ -42,6 +42,19 @@ public sealed record RecordView(long PatientId, AccessLevel Level, string Basis,
             || (e.RecordedByServiceId != null && own.Contains(e.RecordedByServiceId.Value)));
     }
 
+    /// <summary>
+    /// Encounters also say where they happened: one at a sensitive service is restricted even when another service
+    /// recorded it, so the place itself does not leak.
+    /// </summary>
+    public IQueryable<Encounter> VisibleEncounters(IQueryable<Encounter> encounters)
+    {
+        var visible = Visible(encounters);
+        if (SeesAllRestricted) return visible;
+        var own = OwnServiceIds.ToList();
+        var sensitive = SensitiveServiceIds.ToList();
+        return visible.Where(e => e.ServiceId == null || !sensitive.Contains(e.ServiceId.Value) || own.Contains(e.ServiceId.Value));
+    }
+
     /// <summary>Active conditions for triage (eligibility needs them), without restricted ones.</summary>
     public IQueryable<Condition> TriageConditions(IQueryable<Condition> conditions)
     {
@@ -50,6 +63,20 @@ public sealed record RecordView(long PatientId, AccessLevel Level, string Basis,
         return conditions.Where(c => c.PatientId == patientId && c.Status == ConditionStatus.Active && !c.Confidential
             && (c.RecordedByServiceId == null || !sensitive.Contains(c.RecordedByServiceId.Value)));
     }
+}
+
+/// <summary>What a decision needs to know about the patient, with one of their open relationships (or none).</summary>
+internal sealed class PatientFacts
+{
+    public bool SharingDissent { get; init; }
+
+    public string? PracticeCode { get; init; }
+
+    public RelationshipKind? Kind { get; init; }
+
+    public int? TeamId { get; init; }
+
+    public int? StaffMemberId { get; init; }
 }
 
 /// <summary>The outcome of asking to open a record; <see cref="View"/> is null when refused.</summary>
@@ -74,7 +101,7 @@ public sealed class SecurityOptions
 /// the assigned navigator; an unexpired break-glass. A patient's sharing dissent limits everyone but their practice,
 /// themself and their carer to the triage view. A refusal never says whether the patient exists.
 /// </summary>
-public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, TimeProvider clock, SecurityDirectory directoryCache)
 {
     /// <summary>Decides, audits the attempt (allowed or refused) and returns the view. Callers disclose nothing when <see cref="RecordAccessResult.View"/> is null.</summary>
     public async Task<RecordAccessResult> OpenAsync(AccessPrincipal who, long patientId, string action, string resource, CancellationToken ct)
@@ -87,59 +114,48 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
     /// <summary>The decision alone, without auditing (for the audit-path benchmark and for composing searches).</summary>
     public async Task<(RecordView? View, string? Refusal)> DecideAsync(AccessPrincipal who, long patientId, CancellationToken ct)
     {
-        var patient = await db.Patients.AsNoTracking()
-            .Where(p => p.Id == patientId)
-            .Select(p => new { p.SharingDissent, PracticeCode = p.RegisteredPractice != null ? p.RegisteredPractice.OdsCode : null })
-            .FirstOrDefaultAsync(ct).ConfigureAwait(false);
-        if (patient is null) return (null, "no legitimate relationship");
-        var sensitive = await SensitiveServiceIdsAsync(ct).ConfigureAwait(false);
+        const string refusal = "no legitimate relationship";
+        var now = clock.GetUtcNow().UtcDateTime;
+        var userId = who.UserId;
+        var facts = await Facts(patientId).ToListAsync(ct).ConfigureAwait(false);
+        if (facts.Count == 0) return (null, refusal);
+        var patient = facts[0];
+        var related = who.Has(Roles.Clinician) || who.Has(Roles.SpaCoordinator) || who.Has(Roles.CareNavigator);
+        var kinds = related
+            ? facts.Where(r => r.Kind is not null && ((r.TeamId is { } team && who.TeamIds.Contains(team)) || (r.StaffMemberId is { } staff && staff == who.StaffMemberId)))
+                .Select(r => r.Kind!.Value).ToList()
+            : [];
+        var directory = await directoryCache.GetAsync(db, ct).ConfigureAwait(false);
+        var sensitive = directory.SensitiveServiceIds;
 
         if (who.PatientId == patientId && who.Has(Roles.Patient))
         {
             return (new RecordView(patientId, AccessLevel.Full, "the patient themself", true, [], sensitive), null);
         }
-        if (who.Has(Roles.Carer))
+        if (who.Has(Roles.Carer) && await db.CarerProxies.AsNoTracking()
+                .AnyAsync(x => x.PatientId == patientId && x.CarerUserId == userId && x.WithdrawnAt == null, ct).ConfigureAwait(false))
         {
-            var userId = who.UserId;
-            var proxy = await db.CarerProxies.AsNoTracking()
-                .AnyAsync(p => p.PatientId == patientId && p.CarerUserId == userId && p.WithdrawnAt == null, ct).ConfigureAwait(false);
-            if (proxy) return (new RecordView(patientId, AccessLevel.Full, "carer with proxy granted by the patient", false, [], sensitive), null);
+            return (new RecordView(patientId, AccessLevel.Full, "carer with proxy granted by the patient", false, [], sensitive), null);
         }
-
-        var ownServices = await OwnServiceIdsAsync(who, ct).ConfigureAwait(false);
+        var ownServices = directory.ServicesOf(who.TeamIds);
         if ((who.Has(Roles.PracticeStaff) || who.Has(Roles.System)) && who.OrganisationCode is not null
             && string.Equals(patient.PracticeCode, who.OrganisationCode, StringComparison.Ordinal))
         {
             return (new RecordView(patientId, AccessLevel.Full, $"registered at {who.OrganisationCode}", false, ownServices, sensitive), null);
         }
-
-        if (who.Has(Roles.Clinician) || who.Has(Roles.SpaCoordinator) || who.Has(Roles.CareNavigator))
+        if (kinds.Where(k => k != RelationshipKind.Triage).Order().Cast<RelationshipKind?>().FirstOrDefault() is { } kind)
         {
-            var teams = who.TeamIds.ToList();
-            var staffId = who.StaffMemberId;
-            var kinds = await db.CareRelationships.AsNoTracking()
-                .Where(r => r.PatientId == patientId && r.EndedAt == null
-                    && ((r.TeamId != null && teams.Contains(r.TeamId.Value)) || (staffId != null && r.StaffMemberId == staffId)))
-                .Select(r => r.Kind)
-                .ToListAsync(ct).ConfigureAwait(false);
-            var full = kinds.Where(k => k != RelationshipKind.Triage).Order().ToList();
-            if (full.Count > 0)
-            {
-                var basis = Describe(full[0]);
-                return patient.SharingDissent
-                    ? (new RecordView(patientId, AccessLevel.Triage, basis + "; the patient dissents from sharing", false, ownServices, sensitive), null)
-                    : (new RecordView(patientId, AccessLevel.Full, basis, false, ownServices, sensitive), null);
-            }
-            if (kinds.Contains(RelationshipKind.Triage))
-            {
-                return (new RecordView(patientId, AccessLevel.Triage, Describe(RelationshipKind.Triage), false, ownServices, sensitive), null);
-            }
+            var basis = Describe(kind);
+            return patient.SharingDissent
+                ? (new RecordView(patientId, AccessLevel.Triage, basis + "; the patient dissents from sharing", false, ownServices, sensitive), null)
+                : (new RecordView(patientId, AccessLevel.Full, basis, false, ownServices, sensitive), null);
         }
-
+        if (kinds.Contains(RelationshipKind.Triage))
+        {
+            return (new RecordView(patientId, AccessLevel.Triage, Describe(RelationshipKind.Triage), false, ownServices, sensitive), null);
+        }
         if (who.Has(Roles.Clinician))
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var userId = who.UserId;
             var glass = await db.BreakGlassAccesses.AsNoTracking()
                 .Where(b => b.PatientId == patientId && b.UserId == userId && b.ExpiresAt > now)
                 .OrderByDescending(b => b.ExpiresAt)
@@ -148,11 +164,29 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
             if (glass is not null)
             {
                 // Emergency access sees the shared record but never restricted entries, not even its own service's.
-                return (new RecordView(patientId, AccessLevel.Full, $"break-glass until {glass.ExpiresAt:HH:mm} UTC: {glass.Reason}", false, [], sensitive), null);
+                return (new RecordView(patientId, AccessLevel.Full, $"break-glass until {glass.ExpiresAt:HH:mm} UTC: {glass.Reason}", false, [], sensitive, Emergency: true), null);
             }
         }
-        return (null, "no legitimate relationship");
+        return (null, refusal);
     }
+
+    /// <summary>
+    /// The patient's practice and consent with each of their open relationships (a person has a handful), in one
+    /// round trip: one row per relationship, or one row without. Relationships are matched to the caller in memory:
+    /// with the caller's team or staff id in the SQL, SQLite picks the team index and scans the whole caseload
+    /// instead (measured, bench/RESULTS.md). Internal so the benchmark can show the SQL.
+    /// </summary>
+    internal IQueryable<PatientFacts> Facts(long patientId) =>
+        from p in db.Patients.AsNoTracking().Where(p => p.Id == patientId)
+        from r in db.CareRelationships.AsNoTracking().Where(r => r.PatientId == patientId && r.EndedAt == null).DefaultIfEmpty()
+        select new PatientFacts
+        {
+            SharingDissent = p.SharingDissent,
+            PracticeCode = p.RegisteredPractice != null ? p.RegisteredPractice.OdsCode : null,
+            Kind = r == null ? null : r.Kind,
+            TeamId = r == null ? null : r.TeamId,
+            StaffMemberId = r == null ? null : r.StaffMemberId,
+        };
 
     /// <summary>
     /// Patients the caller has a relationship with, as a query to search within: a search never returns a patient the
@@ -191,7 +225,7 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
         if (!exists)
         {
             await audit.RecordAsync(Event(who, AuditOutcome.Denied, PermissionMatrix.Name(Permission.BreakGlass), $"Patient/{patientId}", patientId, "no such patient", trimmed), ct).ConfigureAwait(false);
-            return new BreakGlassResult(null, "There is no patient record with that id.");
+            return new BreakGlassResult(null, null);
         }
         var access = new BreakGlassAccess
         {
@@ -221,6 +255,7 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
         UserName = who?.DisplayName,
         Role = who?.PrimaryRole,
         OrganisationCode = who?.OrganisationCode,
+        ClientId = who?.ClientId,
         PatientId = patientId,
         Action = action,
         Resource = resource,
@@ -228,16 +263,6 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
         Basis = basis,
         Detail = detail,
     };
-
-    private async Task<List<int>> SensitiveServiceIdsAsync(CancellationToken ct) =>
-        await db.Services.AsNoTracking().Where(s => s.IsSensitive).Select(s => s.Id).ToListAsync(ct).ConfigureAwait(false);
-
-    private async Task<List<int>> OwnServiceIdsAsync(AccessPrincipal who, CancellationToken ct)
-    {
-        if (who.TeamIds.Count == 0) return [];
-        var teams = who.TeamIds.ToList();
-        return await db.Teams.AsNoTracking().Where(t => teams.Contains(t.Id)).Select(t => t.ServiceId).Distinct().ToListAsync(ct).ConfigureAwait(false);
-    }
 
     private static string Describe(RelationshipKind kind) => kind switch
     {
@@ -249,5 +274,5 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
     };
 }
 
-/// <summary>The access granted, or why not.</summary>
+/// <summary>The access granted, or what to fix (<see cref="Problem"/>); both null: refused like any record the caller may not open.</summary>
 public sealed record BreakGlassResult(BreakGlassAccess? Access, string? Problem);

@@ -112,20 +112,40 @@ public static class JoinedUpStorage
     }
 }
 
-/// <summary>Per-connection SQLite settings: WAL so readers never block the writer, and NORMAL sync which is safe in WAL mode.</summary>
+/// <summary>
+/// Per-connection SQLite settings: WAL so readers never block the writer, and NORMAL sync which is safe in WAL mode.
+/// Pooled connections keep their settings, so they are applied once per physical connection, not on every open
+/// (which would add a round trip to every query).
+/// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = new();
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (IsConfigured(connection)) return;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         cmd.ExecuteNonQuery();
+        MarkConfigured(connection);
     }
 
-    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default) =>
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        if (IsConfigured(connection)) return;
         await ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+        MarkConfigured(connection);
+    }
+
+    private static bool IsConfigured(DbConnection connection) =>
+        connection is SqliteConnection { Handle: { } handle } && Configured.TryGetValue(handle, out _);
+
+    private static void MarkConfigured(DbConnection connection)
+    {
+        if (connection is SqliteConnection { Handle: { } handle }) Configured.AddOrUpdate(handle, Instance);
+    }
 
     private const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
 

@@ -13,7 +13,7 @@ namespace JoinedUp.Web.Record;
 /// <summary>A patient found by a search: only patients the caller may open are ever returned.</summary>
 public sealed record PatientMatch(long Id, string? NhsNumber, string GivenName, string FamilyName, DateOnly BirthDate, string? PracticeCode);
 
-public sealed record NewObservation(string? Code, string? Display, double? Value, double? SecondaryValue, string? Unit, DateTime? EffectiveAt, bool Confidential);
+public sealed record NewObservation(string? Code, string? Display, double? Value, double? SecondaryValue, string? Unit, DateTimeOffset? EffectiveAt, bool Confidential, string? ServiceCode);
 
 public sealed record BreakGlassRequest(string? Reason);
 
@@ -103,6 +103,10 @@ internal static class RecordApi
                 var who = http.RequiredCaller();
                 var opened = await access.OpenAsync(who, id, PermissionMatrix.Name(Permission.RecordWrite), $"Patient/{id}/Observation", ct).ConfigureAwait(false);
                 if (opened.View is null) return NotAllowed();
+                if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
+                {
+                    return Problem(403, "Read-only access", "Emergency (break-glass) and triage access can read but not add to the record. Ask the patient's care team to record it.");
+                }
                 if (string.IsNullOrWhiteSpace(body.Code) || body.Code.Length > 18 || !body.Code.All(char.IsAsciiDigit))
                 {
                     return Problem(422, "Observation code missing or invalid", "Give the SNOMED CT code of what was measured as 6 to 18 digits, e.g. \"999791000000106\" for HbA1c.");
@@ -112,10 +116,33 @@ internal static class RecordApi
                     return Problem(422, "Observation value missing", "Give the measured value as a number.");
                 }
                 var now = clock.GetUtcNow().UtcDateTime;
-                var effective = body.EffectiveAt?.ToUniversalTime() ?? now;
+                // A time without an offset is taken as UTC, never as the server's local time.
+                var effective = body.EffectiveAt?.UtcDateTime ?? now;
                 if (effective > now.AddMinutes(5)) return Problem(422, "Observation in the future", "effectiveAt is later than now; give the time it was measured.");
                 var known = ClinicalCodes.Find(CodeSystems.Snomed, body.Code);
-                var serviceId = opened.View.OwnServiceIds.Count > 0 ? opened.View.OwnServiceIds[0] : (int?)null;
+                // The entry is labelled with the service that records it: named when the caller works for several.
+                int? serviceId = null;
+                if (!string.IsNullOrWhiteSpace(body.ServiceCode))
+                {
+                    var code = body.ServiceCode.Trim();
+                    serviceId = await db.Services.Where(s => s.Code == code).Select(s => (int?)s.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+                    if (serviceId is null || !opened.View.OwnServiceIds.Contains(serviceId.Value))
+                    {
+                        return Problem(422, "Not your service", $"serviceCode '{code}' is not a service whose team you belong to.");
+                    }
+                }
+                else if (opened.View.OwnServiceIds.Count == 1)
+                {
+                    serviceId = opened.View.OwnServiceIds[0];
+                }
+                else if (opened.View.OwnServiceIds.Count > 1)
+                {
+                    return Problem(422, "Which service?", "You work in several services: give serviceCode, the service this entry belongs to.");
+                }
+                if (body.Confidential && serviceId is null)
+                {
+                    return Problem(422, "Confidential needs a service", "A confidential entry is seen only by the recording service's team and the patient: record it from a service team (serviceCode).");
+                }
                 var observation = new Observation
                 {
                     PatientId = id,
@@ -141,7 +168,8 @@ internal static class RecordApi
                 RecordAccessService access, SecurityOptions options, CancellationToken ct) =>
             {
                 var result = await access.BreakGlassAsync(http.RequiredCaller(), id, body.Reason, options, ct).ConfigureAwait(false);
-                if (result.Access is not { } granted) return Problem(422, "Emergency access not granted", result.Problem!);
+                if (result.Problem is not null) return Problem(422, "Emergency access not granted", result.Problem);
+                if (result.Access is not { } granted) return NotAllowed();
                 return TypedResults.Created($"/api/record/patients/{id}", new BreakGlassGranted(granted.Id, id, granted.ExpiresAt, granted.Reason));
             })
             .RequirePermission(Permission.BreakGlass)
@@ -149,7 +177,7 @@ internal static class RecordApi
 
         group.MapGet("/{id:long}/consent", async Task<Results<Ok<ConsentState>, ProblemHttpResult>> (long id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
             {
-                var opened = await access.OpenAsync(http.RequiredCaller(), id, PermissionMatrix.Name(Permission.ConsentManage), $"Patient/{id}/Consent", ct).ConfigureAwait(false);
+                var opened = await access.OpenAsync(http.RequiredCaller(), id, "consent.read", $"Patient/{id}/Consent", ct).ConfigureAwait(false);
                 if (opened.View is null) return NotAllowed();
                 return TypedResults.Ok(await ConsentAsync(db, id, ct).ConfigureAwait(false));
             })
@@ -160,8 +188,6 @@ internal static class RecordApi
                 RecordAccessService access, ConsentService consent, JoinedUpDbContext db, CancellationToken ct) =>
             {
                 var who = http.RequiredCaller();
-                var opened = await access.OpenAsync(who, id, PermissionMatrix.Name(Permission.ConsentManage), $"Patient/{id}/Consent", ct).ConfigureAwait(false);
-                if (opened.View is null) return NotAllowed();
                 ConsentKind? kind = body.Kind switch
                 {
                     "sharing-dissent" => ConsentKind.SharingDissent,
@@ -170,6 +196,8 @@ internal static class RecordApi
                 };
                 if (kind is null) return Problem(422, "Unknown consent kind", "kind must be \"sharing-dissent\" or \"national-opt-out\".");
                 if (body.InForce is null) return Problem(422, "inForce missing", "Say whether the dissent or opt-out is now in force (true) or withdrawn (false).");
+                var opened = await access.OpenAsync(who, id, PermissionMatrix.Name(Permission.ConsentManage), $"Patient/{id}/Consent", ct).ConfigureAwait(false);
+                if (opened.View is null) return NotAllowed();
                 await consent.SetAsync(who, id, kind.Value, body.InForce.Value, body.Note, ct).ConfigureAwait(false);
                 return TypedResults.Ok(await ConsentAsync(db, id, ct).ConfigureAwait(false));
             })

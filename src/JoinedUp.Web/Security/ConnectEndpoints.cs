@@ -79,9 +79,17 @@ internal static class ConnectEndpoints
                     return Results.LocalRedirect($"/account/login?error=missing&returnUrl={Uri.EscapeDataString(returnUrl)}");
                 }
                 var user = await users.FindByEmailAsync(form.Email.Trim()).ConfigureAwait(false);
-                var result = user is null
-                    ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-                    : await signIn.PasswordSignInAsync(user, form.Password, isPersistent: false, lockoutOnFailure: true).ConfigureAwait(false);
+                Microsoft.AspNetCore.Identity.SignInResult result;
+                if (user is null)
+                {
+                    // Hash anyway, so an unknown email takes as long as a wrong password and does not reveal who has an account.
+                    users.PasswordHasher.HashPassword(new JoinedUpUser { DisplayName = "" }, form.Password);
+                    result = Microsoft.AspNetCore.Identity.SignInResult.Failed;
+                }
+                else
+                {
+                    result = await signIn.PasswordSignInAsync(user, form.Password, isPersistent: false, lockoutOnFailure: true).ConfigureAwait(false);
+                }
                 await audit.RecordAsync(new AuditEvent
                 {
                     At = clock.GetUtcNow().UtcDateTime,

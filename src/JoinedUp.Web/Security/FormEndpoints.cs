@@ -48,21 +48,25 @@ internal static class FormEndpoints
             {
                 var who = http.RequiredCaller();
                 var back = form.PatientId is { } pid ? $"/record/{pid}" : "/record";
+                // The reason comes first: no record is looked up, not even by NHS number, without one.
+                var reason = form.Reason?.Trim() ?? "";
+                if (reason.Length < options.BreakGlassMinimumReasonLength) return Results.LocalRedirect($"{back}?error=reason");
+                if (reason.Length > 1000) return Results.LocalRedirect($"{back}?error=reason-long");
                 var patientId = form.PatientId;
                 if (patientId is null)
                 {
-                    if (!NhsNumber.TryParse(form.NhsNumber, out var number, out var error)) return Results.LocalRedirect($"{back}?error={Uri.EscapeDataString(error!)}");
+                    if (!NhsNumber.TryParse(form.NhsNumber, out var number, out _)) return Results.LocalRedirect($"{back}?error=nhs");
                     var digits = number.Value.Value;
                     patientId = await db.Patients.Where(p => p.NhsNumber == digits).Select(p => (long?)p.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
                     if (patientId is null)
                     {
-                        await access.AuditAsync(who, AuditOutcome.Denied, PermissionMatrix.Name(Permission.BreakGlass), "Patient?nhsNumber", null, "no patient with that NHS number", form.Reason, ct).ConfigureAwait(false);
-                        return Results.LocalRedirect($"{back}?error={Uri.EscapeDataString("No patient record has that NHS number. Check it and try again.")}");
+                        await access.AuditAsync(who, AuditOutcome.Denied, PermissionMatrix.Name(Permission.BreakGlass), "Patient?nhsNumber", null, "no patient with that NHS number", reason, ct).ConfigureAwait(false);
+                        return Results.LocalRedirect($"{back}?error=not-found");
                     }
                 }
-                var result = await access.BreakGlassAsync(who, patientId.Value, form.Reason, options, ct).ConfigureAwait(false);
+                var result = await access.BreakGlassAsync(who, patientId.Value, reason, options, ct).ConfigureAwait(false);
                 return result.Access is null
-                    ? Results.LocalRedirect($"{back}?error={Uri.EscapeDataString(result.Problem!)}")
+                    ? Results.LocalRedirect($"{back}?error={(result.Problem is null ? "not-found" : "reason")}")
                     : Results.LocalRedirect($"/record/{patientId}");
             })
             .RequirePermission(Permission.BreakGlass).ExcludeFromDescription();
@@ -70,13 +74,13 @@ internal static class FormEndpoints
         app.MapPost("/my/consent", async Task<IResult> ([FromForm] ConsentForm form, HttpContext http, RecordAccessService access, ConsentService consent, CancellationToken ct) =>
             {
                 var who = http.RequiredCaller();
-                if (who.PatientId is not { } mine || !who.Has(Roles.Patient)) return Results.LocalRedirect("/my?error=" + Uri.EscapeDataString("Only a patient changes their own choices here."));
+                if (who.PatientId is not { } mine || !who.Has(Roles.Patient)) return Results.LocalRedirect("/my?error=not-patient");
                 ConsentKind? kind = form.Kind switch { "sharing-dissent" => ConsentKind.SharingDissent, "national-opt-out" => ConsentKind.NationalOptOut, _ => null };
-                if (kind is null) return Results.LocalRedirect("/my?error=" + Uri.EscapeDataString("Choose which setting to change."));
+                if (kind is null) return Results.LocalRedirect("/my?error=choose");
                 var opened = await access.OpenAsync(who, mine, PermissionMatrix.Name(Permission.ConsentManage), $"Patient/{mine}/Consent", ct).ConfigureAwait(false);
                 if (opened.View is null) return Results.LocalRedirect("/account/denied");
                 await consent.SetAsync(who, mine, kind.Value, form.InForce, "changed by the patient online", ct).ConfigureAwait(false);
-                return Results.LocalRedirect("/my?done=" + Uri.EscapeDataString("Your choice is saved. You can change it at any time."));
+                return Results.LocalRedirect("/my?done=consent");
             })
             .RequirePermission(Permission.ConsentManage).ExcludeFromDescription();
 
@@ -84,16 +88,16 @@ internal static class FormEndpoints
             {
                 var who = http.RequiredCaller();
                 if (who.PatientId is not { } mine) return Results.LocalRedirect("/my");
-                if (string.IsNullOrWhiteSpace(form.CarerEmail)) return Results.LocalRedirect("/my?error=" + Uri.EscapeDataString("Enter your carer's email address."));
+                if (string.IsNullOrWhiteSpace(form.CarerEmail)) return Results.LocalRedirect("/my?error=carer-email");
                 try
                 {
                     var proxy = await proxies.GrantAsync(who, mine, form.CarerEmail, ct).ConfigureAwait(false);
                     await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ProxyManage), $"Patient/{mine}/Proxy/{proxy.Id}", mine, "granted by the patient", null, ct).ConfigureAwait(false);
-                    return Results.LocalRedirect("/my?done=" + Uri.EscapeDataString("Your carer can now see your record."));
+                    return Results.LocalRedirect("/my?done=proxy-granted");
                 }
-                catch (SecurityRuleException ex)
+                catch (SecurityRuleException)
                 {
-                    return Results.LocalRedirect("/my?error=" + Uri.EscapeDataString(ex.Message));
+                    return Results.LocalRedirect("/my?error=carer-unknown");
                 }
             })
             .RequirePermission(Permission.ProxyManage).ExcludeFromDescription();
@@ -103,31 +107,16 @@ internal static class FormEndpoints
                 _ = form;
                 var who = http.RequiredCaller();
                 if (who.PatientId is not { } mine) return Results.LocalRedirect("/my");
-                if (!await proxies.WithdrawAsync(who, mine, proxyId, ct).ConfigureAwait(false)) return Results.LocalRedirect("/my?error=" + Uri.EscapeDataString("That access was already withdrawn."));
+                if (!await proxies.WithdrawAsync(who, mine, proxyId, ct).ConfigureAwait(false)) return Results.LocalRedirect("/my?error=withdrawn");
                 await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ProxyManage), $"Patient/{mine}/Proxy/{proxyId}", mine, "withdrawn by the patient", null, ct).ConfigureAwait(false);
-                return Results.LocalRedirect("/my?done=" + Uri.EscapeDataString("Access withdrawn. Your carer can no longer see your record."));
+                return Results.LocalRedirect("/my?done=proxy-withdrawn");
             })
             .RequirePermission(Permission.ProxyManage).ExcludeFromDescription();
 
-        app.MapPost("/ig/break-glass/{id:long}/review", async Task<IResult> (long id, [FromForm] ReviewForm form, HttpContext http, JoinedUpDbContext db,
-                RecordAccessService access, TimeProvider clock, CancellationToken ct) =>
+        app.MapPost("/ig/break-glass/{id:long}/review", async Task<IResult> (long id, [FromForm] ReviewForm form, HttpContext http, BreakGlassReviewService reviews, CancellationToken ct) =>
             {
-                var who = http.RequiredCaller();
-                BreakGlassReviewOutcome? outcome = form.Outcome switch { "appropriate" => BreakGlassReviewOutcome.Appropriate, "inappropriate" => BreakGlassReviewOutcome.Inappropriate, _ => null };
-                if (outcome is null) return Results.LocalRedirect("/ig/break-glass?error=" + Uri.EscapeDataString("Choose appropriate or inappropriate."));
-                if (outcome == BreakGlassReviewOutcome.Inappropriate && string.IsNullOrWhiteSpace(form.Note))
-                {
-                    return Results.LocalRedirect("/ig/break-glass?error=" + Uri.EscapeDataString("Add a note saying why the access was inappropriate."));
-                }
-                var item = await db.BreakGlassAccesses.FirstOrDefaultAsync(b => b.Id == id && b.ReviewedAt == null, ct).ConfigureAwait(false);
-                if (item is null) return Results.LocalRedirect("/ig/break-glass?error=" + Uri.EscapeDataString("That access was already reviewed."));
-                item.ReviewedAt = clock.GetUtcNow().UtcDateTime;
-                item.ReviewedByUserId = who.UserId;
-                item.ReviewOutcome = outcome;
-                item.ReviewNote = form.Note?.Trim();
-                await db.SaveChangesAsync(ct).ConfigureAwait(false);
-                await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.BreakGlassReview), $"BreakGlass/{id}", item.PatientId, form.Outcome, item.ReviewNote, ct).ConfigureAwait(false);
-                return Results.LocalRedirect("/ig/break-glass");
+                var result = await reviews.ReviewAsync(http.RequiredCaller(), id, form.Outcome, form.Note, ct).ConfigureAwait(false);
+                return Results.LocalRedirect(result == BreakGlassReviewResult.Recorded ? "/ig/break-glass" : $"/ig/break-glass?error={BreakGlassReviewService.Code(result)}");
             })
             .RequirePermission(Permission.BreakGlassReview).ExcludeFromDescription();
     }

@@ -96,6 +96,12 @@ internal sealed class AuditingResultHandler(AuditTrail audit, TimeProvider clock
             await next(context).ConfigureAwait(false);
             return;
         }
+        if (context.GetEndpoint() is null)
+        {
+            // No such page or API: nothing to protect and nothing to audit (and no way to fill the trail with junk).
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
         var who = context.Caller();
         var permission = policy.Requirements.OfType<PermissionRequirement>().Select(r => PermissionMatrix.Name(r.Permission)).FirstOrDefault() ?? "sign-in required";
         var outcome = authorizeResult.Challenged || who is null ? AuditOutcome.Unauthenticated : AuditOutcome.Denied;

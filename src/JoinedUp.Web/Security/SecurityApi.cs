@@ -42,10 +42,11 @@ internal static class SecurityApi
             .RequireAuthorization()
             .WithTags("Security").WithName("Me").WithSummary("Who the caller is, and what the matrix lets them do.");
 
-        app.MapGet("/api/me/record-access", async Task<Results<Ok<List<AccessToMyRecord>>, ProblemHttpResult>> (HttpContext http, JoinedUpDbContext db, CancellationToken ct) =>
+        app.MapGet("/api/me/record-access", async Task<Results<Ok<List<AccessToMyRecord>>, ProblemHttpResult>> (HttpContext http, JoinedUpDbContext db, RecordAccessService access, CancellationToken ct) =>
             {
                 var who = http.RequiredCaller();
                 if (who.PatientId is not { } mine) return RecordApi.Problem(404, "No record linked", "Your account is not linked to a patient record.");
+                await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.AuditOwn), $"Patient/{mine}/AuditEvent", mine, "the patient themself", null, ct).ConfigureAwait(false);
                 return TypedResults.Ok(await AccessesToAsync(db, mine, ct).ConfigureAwait(false));
             })
             .RequirePermission(Permission.AuditOwn)
@@ -73,36 +74,26 @@ internal static class SecurityApi
             .RequirePermission(Permission.AuditRead)
             .WithName("SearchAudit").WithSummary("Searches the audit trail, newest first, 50 per page.");
 
-        group.MapGet("/break-glass", async (bool? all, JoinedUpDbContext db, CancellationToken ct) =>
-                TypedResults.Ok(await BreakGlassListAsync(db, all ?? false, ct).ConfigureAwait(false)))
+        group.MapGet("/break-glass", async (bool? all, HttpContext http, JoinedUpDbContext db, RecordAccessService access, CancellationToken ct) =>
+            {
+                var list = await BreakGlassListAsync(db, all ?? false, ct).ConfigureAwait(false);
+                await access.AuditAsync(http.RequiredCaller(), AuditOutcome.Allowed, PermissionMatrix.Name(Permission.BreakGlassReview), "BreakGlass?list", null, "information governance", $"{list.Count} accesses listed", ct).ConfigureAwait(false);
+                return TypedResults.Ok(list);
+            })
             .RequirePermission(Permission.BreakGlassReview)
             .WithName("BreakGlassReviewList").WithSummary("Emergency accesses waiting for review (all=true for reviewed ones too).");
 
         group.MapPost("/break-glass/{id:long}/review", async Task<Results<Ok<BreakGlassItem>, ProblemHttpResult>> (long id, BreakGlassReview body, HttpContext http,
-                JoinedUpDbContext db, RecordAccessService access, TimeProvider clock, CancellationToken ct) =>
+                JoinedUpDbContext db, BreakGlassReviewService reviews, CancellationToken ct) =>
             {
-                var who = http.RequiredCaller();
-                BreakGlassReviewOutcome? outcome = body.Outcome switch
+                var result = await reviews.ReviewAsync(http.RequiredCaller(), id, body.Outcome, body.Note, ct).ConfigureAwait(false);
+                return result switch
                 {
-                    "appropriate" => BreakGlassReviewOutcome.Appropriate,
-                    "inappropriate" => BreakGlassReviewOutcome.Inappropriate,
-                    _ => null,
+                    BreakGlassReviewResult.Recorded => TypedResults.Ok((await BreakGlassListAsync(db, true, ct).ConfigureAwait(false)).First(b => b.Id == id)),
+                    BreakGlassReviewResult.NotFound => RecordApi.Problem(404, "No such emergency access", $"There is no break-glass access with id {id}."),
+                    BreakGlassReviewResult.AlreadyReviewed => RecordApi.Problem(409, "Already reviewed", "This access has already been reviewed."),
+                    _ => RecordApi.Problem(422, "Review not recorded", BreakGlassReviewService.Message(result)),
                 };
-                if (outcome is null) return RecordApi.Problem(422, "Review outcome missing", "outcome must be \"appropriate\" or \"inappropriate\".");
-                if (outcome == BreakGlassReviewOutcome.Inappropriate && string.IsNullOrWhiteSpace(body.Note))
-                {
-                    return RecordApi.Problem(422, "Note needed", "Say why the access was inappropriate and what follows (a note is required).");
-                }
-                var item = await db.BreakGlassAccesses.FirstOrDefaultAsync(b => b.Id == id, ct).ConfigureAwait(false);
-                if (item is null) return RecordApi.Problem(404, "No such emergency access", $"There is no break-glass access with id {id}.");
-                if (item.ReviewedAt is not null) return RecordApi.Problem(409, "Already reviewed", $"This access was reviewed on {item.ReviewedAt:yyyy-MM-dd HH:mm} UTC.");
-                item.ReviewedAt = clock.GetUtcNow().UtcDateTime;
-                item.ReviewedByUserId = who.UserId;
-                item.ReviewOutcome = outcome;
-                item.ReviewNote = body.Note?.Trim();
-                await db.SaveChangesAsync(ct).ConfigureAwait(false);
-                await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.BreakGlassReview), $"BreakGlass/{id}", item.PatientId, body.Outcome, item.ReviewNote, ct).ConfigureAwait(false);
-                return TypedResults.Ok((await BreakGlassListAsync(db, true, ct).ConfigureAwait(false)).First(b => b.Id == id));
             })
             .RequirePermission(Permission.BreakGlassReview)
             .WithName("ReviewBreakGlass").WithSummary("Records the information governance review of one emergency access.");
@@ -111,12 +102,16 @@ internal static class SecurityApi
                 RecordAccessService access, RelationshipService relationships, CancellationToken ct) =>
             {
                 var who = http.RequiredCaller();
-                // Only someone who may already open the record can add a relationship to it: nobody grants themself access to a stranger.
+                // Only someone who may already open the record can route it, and never to themself or their own team.
                 var opened = await access.OpenAsync(who, body.PatientId, PermissionMatrix.Name(Permission.RelationshipManage), $"Patient/{body.PatientId}/CareRelationship", ct).ConfigureAwait(false);
                 if (opened.View is null) return RecordApi.NotAllowed();
                 if (!Enum.TryParse<RelationshipKind>(body.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
                 {
-                    return RecordApi.Problem(422, "Unknown relationship kind", "kind is caseload, referral, navigator or triage.");
+                    return RecordApi.Problem(422, "Unknown relationship kind", "kind is referral (to another team) or navigator (another care navigator).");
+                }
+                if (await relationships.CheckManualStartAsync(who, kind, body.TeamId, body.StaffMemberId, ct).ConfigureAwait(false) is { } problem)
+                {
+                    return RecordApi.Problem(422, "Relationship not started", problem);
                 }
                 try
                 {
@@ -129,16 +124,21 @@ internal static class SecurityApi
                 }
             })
             .RequirePermission(Permission.RelationshipManage)
-            .WithName("StartRelationship").WithSummary("Starts a legitimate relationship (caseload, referral, navigator, triage) with a patient the caller may already open.");
+            .WithName("StartRelationship").WithSummary("Routes a patient the caller may already open: a referral to another team, or another care navigator.");
 
         group.MapDelete("/relationships/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (long id, string? reason, HttpContext http,
                 JoinedUpDbContext db, RecordAccessService access, RelationshipService relationships, CancellationToken ct) =>
             {
                 var who = http.RequiredCaller();
-                var patientId = await db.CareRelationships.Where(r => r.Id == id).Select(r => (long?)r.PatientId).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-                if (patientId is null) return RecordApi.Problem(404, "No such relationship", $"There is no relationship with id {id}.");
-                var opened = await access.OpenAsync(who, patientId.Value, PermissionMatrix.Name(Permission.RelationshipManage), $"CareRelationship/{id}", ct).ConfigureAwait(false);
-                if (opened.View is null) return RecordApi.NotAllowed();
+                var relationship = await db.CareRelationships.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct).ConfigureAwait(false);
+                // The same refusal for a relationship that does not exist and one the caller may not touch.
+                if (relationship is null)
+                {
+                    await access.AuditAsync(who, AuditOutcome.Denied, PermissionMatrix.Name(Permission.RelationshipManage), $"CareRelationship/{id}", null, "no such relationship", null, ct).ConfigureAwait(false);
+                    return RecordApi.NotAllowed();
+                }
+                var opened = await access.OpenAsync(who, relationship.PatientId, PermissionMatrix.Name(Permission.RelationshipManage), $"CareRelationship/{id}", ct).ConfigureAwait(false);
+                if (opened.View is null || !RelationshipService.MayEnd(who, relationship)) return RecordApi.NotAllowed();
                 return await relationships.EndAsync(id, reason?.Trim() is { Length: > 0 } r ? r[..Math.Min(r.Length, 200)] : "episode ended", ct).ConfigureAwait(false)
                     ? TypedResults.NoContent()
                     : RecordApi.Problem(409, "Already ended", $"Relationship {id} has already ended.");
@@ -157,8 +157,9 @@ internal static class SecurityApi
         if (!string.IsNullOrWhiteSpace(userId)) query = query.Where(e => e.UserId == userId);
         if (!string.IsNullOrWhiteSpace(outcome)) query = query.Where(e => e.Outcome == outcome);
         if (!string.IsNullOrWhiteSpace(action)) query = query.Where(e => e.Action == action);
-        if (from is { } f) query = query.Where(e => e.At >= f.ToUniversalTime());
-        if (to is { } t) query = query.Where(e => e.At < t.ToUniversalTime());
+        // A time without a zone is taken as UTC (the trail's clock), never as the server's local time.
+        if (from is { } f) { var fu = f.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(f, DateTimeKind.Utc) : f.ToUniversalTime(); query = query.Where(e => e.At >= fu); }
+        if (to is { } t) { var tu = t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime(); query = query.Where(e => e.At < tu); }
         return query;
     }
 

@@ -78,10 +78,12 @@ internal static class SecuritySetup
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AuditTrail>();
+        services.AddSingleton<SecurityDirectory>();
         services.AddScoped<RecordAccessService>();
         services.AddScoped<RelationshipService>();
         services.AddScoped<ConsentService>();
         services.AddScoped<CarerProxyService>();
+        services.AddScoped<BreakGlassReviewService>();
         services.AddHttpContextAccessor();
 
         services.AddIdentity<JoinedUpUser, IdentityRole>(o =>
@@ -162,6 +164,21 @@ internal static class SecuritySetup
                 {
                     throw new InvalidOperationException("Security:SigningCertificatePath is not set. Outside demo mode the embedded sign-in server needs a PFX certificate to sign tokens (see README \"Configuration\"), or set Security:Authority to use an external issuer.");
                 }
+                // Every token request is audited, including those OpenIddict refuses before our endpoint runs (bad secret, used code).
+                o.AddEventHandler<OpenIddict.Server.OpenIddictServerEvents.ApplyTokenResponseContext>(handler => handler.UseInlineHandler(async context =>
+                {
+                    if (Microsoft.AspNetCore.OpenIddictServerAspNetCoreHelpers.GetHttpRequest(context.Transaction)?.HttpContext is not { } http) return;
+                    var error = context.Response.Error;
+                    await http.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(new AuditEvent
+                    {
+                        At = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime,
+                        ClientId = context.Request?.ClientId,
+                        Action = "token",
+                        Resource = "POST /connect/token",
+                        Outcome = error is null ? AuditOutcome.Allowed : AuditOutcome.Unauthenticated,
+                        Basis = error is null ? $"issued ({context.Request?.GrantType})" : $"{error}: {context.Response.ErrorDescription}",
+                    }, http.RequestAborted).ConfigureAwait(false);
+                }));
                 var aspnet = o.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()

@@ -189,6 +189,15 @@ public class SignInTests
         Assert.DoesNotContain("Demo sign-ins", page, StringComparison.Ordinal);
         var attempt = await SecureApp.PostLoginAsync(plain, SecureApp.Email(Roles.Administrator), SecureApp.Password);
         Assert.Contains("error=invalid", attempt.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        // The demo system client's secret is published: it is gone too.
+        var token = await plain.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "demo-gp-system",
+            ["client_secret"] = "demo-gp-system-secret",
+            ["scope"] = "system/*.rs",
+        }));
+        Assert.False(token.IsSuccessStatusCode);
     }
 
     private static void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder b, TestDatabase db, bool demo)

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using JoinedUp.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace JoinedUp.Security.Audit;
 
@@ -25,6 +26,13 @@ public sealed partial class AuditTrail : IAsyncDisposable
     });
     private readonly Task _loop;
     private DbConnection? _connection;
+    private long _batches;
+    private long _events;
+
+    /// <summary>Transactions committed so far; with <see cref="EventsWritten"/> it shows how many requests share each commit.</summary>
+    public long BatchesWritten => Interlocked.Read(ref _batches);
+
+    public long EventsWritten => Interlocked.Read(ref _events);
 
     public AuditTrail(StorageOptions storage, ILogger<AuditTrail> log)
     {
@@ -50,21 +58,32 @@ public sealed partial class AuditTrail : IAsyncDisposable
         {
             batch.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
-            try
+            if (await TryWriteAsync(batch).ConfigureAwait(false)) continue;
+            // One bad event must not fail the others that shared its commit: retry them one by one.
+            foreach (var single in batch) await TryWriteAsync([single]).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> TryWriteAsync(List<Pending> batch)
+    {
+        try
+        {
+            await WriteAsync(batch).ConfigureAwait(false);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _events, batch.Count);
+            foreach (var p in batch) p.Done.TrySetResult();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(_log, ex, batch.Count);
+            if (_connection is not null)
             {
-                await WriteAsync(batch).ConfigureAwait(false);
-                foreach (var p in batch) p.Done.TrySetResult();
+                await _connection.DisposeAsync().ConfigureAwait(false);
+                _connection = null;
             }
-            catch (Exception ex)
-            {
-                LogWriteFailed(_log, ex, batch.Count);
-                if (_connection is not null)
-                {
-                    await _connection.DisposeAsync().ConfigureAwait(false);
-                    _connection = null;
-                }
-                foreach (var p in batch) p.Done.TrySetException(new AuditUnavailableException("The audit trail could not be written, so the request was refused.", ex));
-            }
+            if (batch.Count == 1) batch[0].Done.TrySetException(new AuditUnavailableException("The audit trail could not be written, so the request was refused.", ex));
+            return false;
         }
     }
 
@@ -78,47 +97,71 @@ public sealed partial class AuditTrail : IAsyncDisposable
             : await connection.BeginTransactionAsync().ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
         {
-            if (_storage.Provider == StorageProvider.Postgres)
-            {
-                await using var lockCmd = connection.CreateCommand();
-                lockCmd.Transaction = tx;
-                lockCmd.CommandText = "SELECT pg_advisory_xact_lock(7301001)";
-                await lockCmd.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
             string previous;
             await using (var head = connection.CreateCommand())
             {
                 head.Transaction = tx;
-                head.CommandText = "SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1";
-                previous = await head.ExecuteScalarAsync().ConfigureAwait(false) as string ?? AuditChain.Genesis;
+                // On PostgreSQL the advisory lock (several app instances, one chain) and the head come back in one round trip.
+                if (_storage.Provider == StorageProvider.Postgres) head.CommandText = PostgresHeadSql;
+                else head.CommandText = SqliteHeadSql;
+                await using var reader = await head.ExecuteReaderAsync().ConfigureAwait(false);
+                if (_storage.Provider == StorageProvider.Postgres) await reader.NextResultAsync().ConfigureAwait(false);
+                previous = await reader.ReadAsync().ConfigureAwait(false) ? reader.GetString(0) : AuditChain.Genesis;
             }
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = tx;
-            insert.CommandText = """
-                INSERT INTO audit_entry (at, user_id, user_name, role, organisation_code, client_id, patient_id, action, resource, outcome, basis, detail, previous_hash, hash)
-                VALUES (@at, @user_id, @user_name, @role, @organisation_code, @client_id, @patient_id, @action, @resource, @outcome, @basis, @detail, @previous_hash, @hash)
-                """;
-            var names = new[] { "at", "user_id", "user_name", "role", "organisation_code", "client_id", "patient_id", "action", "resource", "outcome", "basis", "detail", "previous_hash", "hash" };
-            var parameters = names.Select(n =>
-            {
-                var p = insert.CreateParameter();
-                p.ParameterName = "@" + n;
-                insert.Parameters.Add(p);
-                return p;
-            }).ToArray();
+            var rows = new List<object?[]>(batch.Count);
             foreach (var item in batch)
             {
-                var e = item.Event;
+                var e = AuditEntryLimits.Fit(item.Event);
                 var at = AuditChain.Normalise(e.At);
                 var hash = AuditChain.Compute(previous, at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail);
-                object?[] values = [at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail, previous, hash];
-                for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
-                await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+                rows.Add([at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail, previous, hash]);
                 previous = hash;
+            }
+            if (connection is NpgsqlConnection npgsql)
+            {
+                // One round trip for the whole batch.
+                await using var insert = new NpgsqlBatch(npgsql, (NpgsqlTransaction)tx);
+                foreach (var row in rows)
+                {
+                    var command = new NpgsqlBatchCommand(InsertSql);
+                    for (var i = 0; i < Columns.Length; i++) command.Parameters.Add(new NpgsqlParameter("@" + Columns[i], row[i] ?? DBNull.Value));
+                    insert.BatchCommands.Add(command);
+                }
+                await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await using var insert = connection.CreateCommand();
+                insert.Transaction = tx;
+                insert.CommandText = InsertSql;
+                var parameters = Columns.Select(n =>
+                {
+                    var p = insert.CreateParameter();
+                    p.ParameterName = "@" + n;
+                    insert.Parameters.Add(p);
+                    return p;
+                }).ToArray();
+                foreach (var row in rows)
+                {
+                    for (var i = 0; i < row.Length; i++) parameters[i].Value = row[i] ?? DBNull.Value;
+                    await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
             }
             await tx.CommitAsync().ConfigureAwait(false);
         }
     }
+
+    private const string SqliteHeadSql = "SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1";
+
+    private const string PostgresHeadSql = "SELECT pg_advisory_xact_lock(7301001); SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1";
+
+    private static readonly string[] Columns =
+        ["at", "user_id", "user_name", "role", "organisation_code", "client_id", "patient_id", "action", "resource", "outcome", "basis", "detail", "previous_hash", "hash"];
+
+    private const string InsertSql = """
+        INSERT INTO audit_entry (at, user_id, user_name, role, organisation_code, client_id, patient_id, action, resource, outcome, basis, detail, previous_hash, hash)
+        VALUES (@at, @user_id, @user_name, @role, @organisation_code, @client_id, @patient_id, @action, @resource, @outcome, @basis, @detail, @previous_hash, @hash)
+        """;
 
     /// <summary>Stops taking events and waits for the queued ones to be written.</summary>
     public async ValueTask DisposeAsync()
@@ -130,6 +173,26 @@ public sealed partial class AuditTrail : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit write failed for {Count} event(s); the requests were refused")]
     private static partial void LogWriteFailed(ILogger logger, Exception ex, int count);
+}
+
+/// <summary>Column sizes of audit_entry: text from callers (paths, reasons) is cut to fit, so no event can fail a shared commit.</summary>
+public static class AuditEntryLimits
+{
+    public static AuditEvent Fit(AuditEvent e) => e with
+    {
+        UserId = Cut(e.UserId, 64),
+        UserName = Cut(e.UserName, 200),
+        Role = Cut(e.Role, 32),
+        OrganisationCode = Cut(e.OrganisationCode, 16),
+        ClientId = Cut(e.ClientId, 100),
+        Action = Cut(e.Action, 64)!,
+        Resource = Cut(e.Resource, 300)!,
+        Outcome = Cut(e.Outcome, 32)!,
+        Basis = Cut(e.Basis, 1200),
+        Detail = Cut(e.Detail, 1000),
+    };
+
+    private static string? Cut(string? value, int max) => value is null || value.Length <= max ? value : value[..(max - 1)] + "…";
 }
 
 /// <summary>The audit trail could not be written; the request that needed it must not go ahead.</summary>
