@@ -61,8 +61,12 @@ internal static class SecurityBench
         async Task<PatientSummary?> Secured(long id)
         {
             await using var db = JoinedUpStorage.CreateContext(storage);
-            var opened = await new RecordAccessService(db, audit, clock, directory).OpenAsync(who, id, "record.read", $"Patient/{id}", default);
-            return opened.View is null ? throw new InvalidOperationException($"refused {id}") : await PatientSummary.LoadAsync(db, opened.View, default);
+            // As the API does: read the record while the audit entry commits, and wait for it before answering.
+            var opened = await new RecordAccessService(db, audit, clock, directory).BeginOpenAsync(who, id, "record.read", $"Patient/{id}", default);
+            if (opened.View is null) throw new InvalidOperationException($"refused {id}");
+            var summary = await PatientSummary.LoadAsync(db, opened.View, default);
+            await opened.Audited;
+            return summary;
         }
 
         async Task<PatientSummary?> Plain(long id)

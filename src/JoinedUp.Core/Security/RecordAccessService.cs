@@ -79,6 +79,9 @@ internal sealed class PatientFacts
     public int? StaffMemberId { get; init; }
 }
 
+/// <summary>An allowed or refused opening whose audit entry may still be committing: await <see cref="Audited"/> before disclosing anything.</summary>
+public sealed record PendingOpen(RecordView? View, string? RefusalReason, Task Audited);
+
 /// <summary>The outcome of asking to open a record; <see cref="View"/> is null when refused.</summary>
 public sealed record RecordAccessResult(RecordView? View, string? RefusalReason);
 
@@ -109,6 +112,20 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
         var (view, refusal) = await DecideAsync(who, patientId, ct).ConfigureAwait(false);
         await audit.RecordAsync(Event(who, view is null ? AuditOutcome.Denied : AuditOutcome.Allowed, action, resource, patientId, view?.Basis ?? refusal), ct).ConfigureAwait(false);
         return new RecordAccessResult(view, refusal);
+    }
+
+    /// <summary>
+    /// Like <see cref="OpenAsync"/>, but when access is allowed it returns as soon as the decision is made, with the
+    /// audit entry still being committed in <see cref="PendingOpen.Audited"/>: the caller loads the record meanwhile
+    /// and must await <c>Audited</c> before it sends anything (so nothing leaves unaudited, and an audit failure still
+    /// fails the request). A refusal is audited before this returns.
+    /// </summary>
+    public async Task<PendingOpen> BeginOpenAsync(AccessPrincipal who, long patientId, string action, string resource, CancellationToken ct)
+    {
+        var (view, refusal) = await DecideAsync(who, patientId, ct).ConfigureAwait(false);
+        var audited = audit.RecordAsync(Event(who, view is null ? AuditOutcome.Denied : AuditOutcome.Allowed, action, resource, patientId, view?.Basis ?? refusal), ct);
+        if (view is null) await audited.ConfigureAwait(false);
+        return new PendingOpen(view, refusal, audited);
     }
 
     /// <summary>The decision alone, without auditing (for the audit-path benchmark and for composing searches).</summary>

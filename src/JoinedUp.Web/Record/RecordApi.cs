@@ -79,9 +79,11 @@ internal static class RecordApi
 
         group.MapGet("/{id:long}", async Task<Results<Ok<PatientSummary>, ProblemHttpResult>> (long id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
             {
-                var opened = await access.OpenAsync(http.RequiredCaller(), id, PermissionMatrix.Name(Permission.RecordRead), $"Patient/{id}", ct).ConfigureAwait(false);
+                // The record is read while its audit entry commits; nothing is returned until the entry is stored.
+                var opened = await access.BeginOpenAsync(http.RequiredCaller(), id, PermissionMatrix.Name(Permission.RecordRead), $"Patient/{id}", ct).ConfigureAwait(false);
                 if (opened.View is null) return NotAllowed();
                 var summary = await PatientSummary.LoadAsync(db, opened.View, ct).ConfigureAwait(false);
+                await opened.Audited.ConfigureAwait(false);
                 return summary is null ? NotAllowed() : TypedResults.Ok(summary);
             })
             .RequirePermission(Permission.RecordRead)
