@@ -75,12 +75,6 @@ internal static class SecurityBench
             return await PatientSummary.LoadAsync(db, new RecordView(id, AccessLevel.Full, "bench", false, [serviceId], sensitive), default);
         }
 
-        await using (var db = JoinedUpStorage.CreateContext(storage))
-        {
-            Console.WriteLine("  decision query (SQL):\n" + Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToQueryString(
-                new RecordAccessService(db, audit, clock, directory).Facts(caseload[0])));
-        }
-
         // Warm up both paths (JIT, pools, caches).
         for (var i = 0; i < 300; i++)
         {

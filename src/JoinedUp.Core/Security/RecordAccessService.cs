@@ -134,7 +134,8 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
         const string refusal = "no legitimate relationship";
         var now = clock.GetUtcNow().UtcDateTime;
         var userId = who.UserId;
-        var facts = await Facts(patientId).ToListAsync(ct).ConfigureAwait(false);
+        var facts = new List<PatientFacts>(2);
+        await foreach (var fact in Facts(patientId).WithCancellation(ct).ConfigureAwait(false)) facts.Add(fact);
         if (facts.Count == 0) return (null, refusal);
         var patient = facts[0];
         var related = who.Has(Roles.Clinician) || who.Has(Roles.SpaCoordinator) || who.Has(Roles.CareNavigator);
@@ -191,19 +192,27 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
     /// The patient's practice and consent with each of their open relationships (a person has a handful), in one
     /// round trip: one row per relationship, or one row without. Relationships are matched to the caller in memory:
     /// with the caller's team or staff id in the SQL, SQLite picks the team index and scans the whole caseload
-    /// instead (measured, bench/RESULTS.md). Internal so the benchmark can show the SQL.
+    /// instead (measured, bench/RESULTS.md). Compiled once per provider (each compiled query only ever sees one model):
+    /// it runs on every record access, so EF's per-call query lookup is skipped.
     /// </summary>
-    internal IQueryable<PatientFacts> Facts(long patientId) =>
-        from p in db.Patients.AsNoTracking().Where(p => p.Id == patientId)
-        from r in db.CareRelationships.AsNoTracking().Where(r => r.PatientId == patientId && r.EndedAt == null).DefaultIfEmpty()
-        select new PatientFacts
-        {
-            SharingDissent = p.SharingDissent,
-            PracticeCode = p.RegisteredPractice != null ? p.RegisteredPractice.OdsCode : null,
-            Kind = r == null ? null : r.Kind,
-            TeamId = r == null ? null : r.TeamId,
-            StaffMemberId = r == null ? null : r.StaffMemberId,
-        };
+    private static Func<JoinedUpDbContext, long, IAsyncEnumerable<PatientFacts>> CompileFacts() =>
+        EF.CompileAsyncQuery((JoinedUpDbContext db, long patientId) =>
+            from p in db.Patients.AsNoTracking().Where(p => p.Id == patientId)
+            from r in db.CareRelationships.AsNoTracking().Where(r => r.PatientId == patientId && r.EndedAt == null).DefaultIfEmpty()
+            select new PatientFacts
+            {
+                SharingDissent = p.SharingDissent,
+                PracticeCode = p.RegisteredPractice != null ? p.RegisteredPractice.OdsCode : null,
+                Kind = r == null ? null : r.Kind,
+                TeamId = r == null ? null : r.TeamId,
+                StaffMemberId = r == null ? null : r.StaffMemberId,
+            });
+
+    private static readonly Func<JoinedUpDbContext, long, IAsyncEnumerable<PatientFacts>> SqliteFacts = CompileFacts();
+    private static readonly Func<JoinedUpDbContext, long, IAsyncEnumerable<PatientFacts>> PostgresFacts = CompileFacts();
+
+    private IAsyncEnumerable<PatientFacts> Facts(long patientId) =>
+        db is PostgresJoinedUpDbContext ? PostgresFacts(db, patientId) : SqliteFacts(db, patientId);
 
     /// <summary>
     /// Patients the caller has a relationship with, as a query to search within: a search never returns a patient the
