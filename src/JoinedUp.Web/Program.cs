@@ -33,6 +33,8 @@ builder.Services.AddExceptionHandler<BadRequestHandler>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
+// Only proxies named in Security:KnownProxies are believed about the client's address and scheme.
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();

@@ -36,6 +36,12 @@ public sealed class AuthOptions
 
     public int LockoutMinutes { get; set; } = 15;
 
+    /// <summary>
+    /// Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are trusted, so that the sign-in rate
+    /// limit and the audit see the real client and HTTPS. Empty: forwarded headers are ignored.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
+
     /// <summary>OAuth clients to register at start-up (apps and system integrations).</summary>
     public List<ClientOptions> Clients { get; set; } = [];
 }
@@ -206,6 +212,21 @@ internal static class SecuritySetup
         }
 
         // Sign-in attempts (the form and the token endpoint) are limited per client address, before any password or secret is checked.
+        services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in auth.KnownProxies)
+            {
+                if (!System.Net.IPAddress.TryParse(proxy, out var address))
+                {
+                    throw new InvalidOperationException($"Security:KnownProxies has '{proxy}', which is not an IP address.");
+                }
+                o.KnownProxies.Add(address);
+            }
+        });
+
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
