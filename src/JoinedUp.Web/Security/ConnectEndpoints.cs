@@ -58,6 +58,7 @@ internal static class UserClaims
         }
         if (org is not null) claims.Add(new Claim(JoinedUpClaims.Organisation, org));
         if (user.PatientId is { } patientId) claims.Add(new Claim(JoinedUpClaims.Patient, patientId.ToString(CultureInfo.InvariantCulture)));
+        if (user.EmailConfirmed && user.Email is { } email) claims.Add(new Claim(Claims.Email, email));
         return claims;
     }
 }
@@ -116,7 +117,11 @@ internal static class ConnectEndpoints
             .AllowAnonymous()
             .WithTags("Sign-in").WithName("SignOut").WithSummary("Signs the browser out (antiforgery token required).");
 
-        if (!string.IsNullOrWhiteSpace(auth.Authority)) return; // an external issuer runs these
+        if (!string.IsNullOrWhiteSpace(auth.Authority))
+        {
+            if (!string.IsNullOrWhiteSpace(auth.ExternalClientId)) MapExternalSignIn(app, auth);
+            return; // the external issuer runs the OpenID Connect endpoints
+        }
 
         app.MapMethods("/connect/authorize", ["GET", "POST"], async Task<IResult> (HttpContext http, UserManager<JoinedUpUser> users, JoinedUpDbContext db) =>
             {
@@ -202,6 +207,54 @@ internal static class ConnectEndpoints
             .AllowAnonymous().ExcludeFromDescription();
     }
 
+    /// <summary>
+    /// Browser sign-in through the external issuer. The person must already have a JoinedUp account (which holds their
+    /// roles): it is found by the external login linked before, or the first time by the verified email the issuer
+    /// sends, which then links the two. Nobody gets an account, or a role, from the external issuer alone.
+    /// </summary>
+    private static void MapExternalSignIn(WebApplication app, AuthOptions auth)
+    {
+        app.MapGet("/account/external", (string? returnUrl) => Results.Challenge(
+                new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) },
+                [OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme]))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapMethods("/account/external/callback", ["GET", "POST"], async Task<IResult> (HttpContext http, UserManager<JoinedUpUser> users,
+                SignInManager<JoinedUpUser> signIn, AuditTrail audit, TimeProvider clock, ILoggerFactory logs) =>
+            {
+                var result = await http.AuthenticateAsync(OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme).ConfigureAwait(false);
+                var provider = auth.Authority!;
+                var subject = result.Principal?.FindFirst(Claims.Subject)?.Value;
+                if (!result.Succeeded || subject is null)
+                {
+                    ExternalSignInLog.Failed(logs.CreateLogger("JoinedUp.Web.Security.ExternalSignIn"), result.Failure?.Message ?? "no subject");
+                    return Results.LocalRedirect("/account/login?error=external");
+                }
+                var user = await users.FindByLoginAsync(provider, subject).ConfigureAwait(false);
+                if (user is null && result.Principal!.FindFirst(Claims.Email)?.Value is { } email
+                    && await users.FindByEmailAsync(email).ConfigureAwait(false) is { EmailConfirmed: true } byEmail)
+                {
+                    var linked = await users.AddLoginAsync(byEmail, new UserLoginInfo(provider, subject, auth.ExternalDisplayName)).ConfigureAwait(false);
+                    if (linked.Succeeded) user = byEmail;
+                }
+                var allowed = user is not null && !await users.IsLockedOutAsync(user).ConfigureAwait(false);
+                await audit.RecordAsync(new AuditEvent
+                {
+                    At = clock.GetUtcNow().UtcDateTime,
+                    UserId = user?.Id,
+                    UserName = user?.DisplayName,
+                    Action = "sign-in",
+                    Resource = "GET /account/external/callback",
+                    Outcome = allowed ? AuditOutcome.Allowed : AuditOutcome.Unauthenticated,
+                    Basis = allowed ? $"external issuer {provider}" : user is null ? $"no JoinedUp account linked to {provider} subject" : "account locked",
+                }, http.RequestAborted).ConfigureAwait(false);
+                if (!allowed) return Results.LocalRedirect("/account/login?error=" + (user is null ? "unlinked" : "locked"));
+                await signIn.SignInAsync(user!, isPersistent: false).ConfigureAwait(false);
+                return Results.LocalRedirect(SafeReturnUrl(result.Properties?.RedirectUri));
+            })
+            .AllowAnonymous().ExcludeFromDescription();
+    }
+
     /// <summary>patient/ scopes only for patients and carers; user/ scopes for everyone signed in; system/ never for a person.</summary>
     private static bool ScopeAllowedForUser(string scope, HashSet<string> roles) =>
         scope.StartsWith("patient/", StringComparison.Ordinal) ? roles.Contains(Roles.Patient) || roles.Contains(Roles.Carer)
@@ -215,6 +268,8 @@ internal static class ConnectEndpoints
         identity.SetDestinations(claim => claim.Type switch
         {
             Claims.Name or Claims.Role when identity.HasScope(Scopes.Profile) => [Destinations.AccessToken, Destinations.IdentityToken],
+            Claims.Email when identity.HasScope(Scopes.Email) => [Destinations.IdentityToken],
+            Claims.Email => [],
             _ => [Destinations.AccessToken],
         });
         return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -233,6 +288,12 @@ internal static class ConnectEndpoints
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
             ? returnUrl
             : "/";
+}
+
+internal static partial class ExternalSignInLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in through the external issuer did not complete: {Reason}")]
+    public static partial void Failed(ILogger logger, string reason);
 }
 
 internal sealed class LoginForm

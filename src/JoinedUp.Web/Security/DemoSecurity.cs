@@ -30,6 +30,7 @@ internal sealed class ClientRegistrar(IOpenIddictApplicationManager applications
     private static OpenIddictApplicationDescriptor Describe(ClientOptions client)
     {
         var confidential = !string.IsNullOrEmpty(client.Secret);
+        var app = client.RedirectUris.Count > 0;
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = client.ClientId,
@@ -38,7 +39,7 @@ internal sealed class ClientRegistrar(IOpenIddictApplicationManager applications
             ConsentType = ConsentTypes.Implicit,
             DisplayName = client.DisplayName ?? client.ClientId,
         };
-        if (confidential)
+        if (confidential && !app)
         {
             if (string.IsNullOrWhiteSpace(client.Organisation))
             {
@@ -51,8 +52,9 @@ internal sealed class ClientRegistrar(IOpenIddictApplicationManager applications
         }
         else
         {
-            if (client.RedirectUris.Count == 0) throw new InvalidOperationException($"Security:Clients '{client.ClientId}' is a public app: give it at least one RedirectUris entry.");
+            if (!app) throw new InvalidOperationException($"Security:Clients '{client.ClientId}' has neither a secret (a system integration) nor RedirectUris (an app signing people in): give one.");
             descriptor.Permissions.UnionWith([
+                Permissions.Scopes.Email,
                 Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
                 Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code,
                 Permissions.Scopes.Profile, Permissions.Prefixes.Scope + Scopes.OfflineAccess,

@@ -16,6 +16,14 @@ public sealed class AuthOptions
     /// <summary>An external OpenID Connect issuer whose access tokens the APIs accept instead of the embedded one's, e.g. a national staff identity service.</summary>
     public string? Authority { get; set; }
 
+    /// <summary>The client id JoinedUp's web UI is registered with at the external issuer, for browser sign-in through it.</summary>
+    public string? ExternalClientId { get; set; }
+
+    public string? ExternalClientSecret { get; set; }
+
+    /// <summary>What the sign-in button calls the external issuer, e.g. "NHS CIS2" or "NHS login".</summary>
+    public string ExternalDisplayName { get; set; } = "your organisation's sign-in";
+
     /// <summary>The audience the API's access tokens must carry.</summary>
     public string Audience { get; set; } = "joinedup-api";
 
@@ -152,6 +160,7 @@ internal static class SecuritySetup
                 o.AllowClientCredentialsFlow();
                 o.AllowRefreshTokenFlow();
                 o.RegisterScopes([OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Profile,
+                    OpenIddict.Abstractions.OpenIddictConstants.Scopes.Email,
                     OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess, .. SmartScopes.Supported]);
                 o.RegisterAudiences(auth.Audience);
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(auth.AccessTokenMinutes));
@@ -209,6 +218,41 @@ internal static class SecuritySetup
                 o.UseSystemNetHttp();
                 o.UseAspNetCore();
             });
+            if (!string.IsNullOrWhiteSpace(auth.ExternalClientId))
+            {
+                // Browser sign-in through the external issuer (authorization code with PKCE); the callback links the
+                // person to a JoinedUp account, which holds their roles.
+                openIddict.AddClient(o =>
+                {
+                    o.AllowAuthorizationCodeFlow();
+                    o.SetRedirectionEndpointUris("account/external/callback");
+                    if (!string.IsNullOrWhiteSpace(auth.SigningCertificatePath))
+                    {
+                        var certificate = X509CertificateLoader.LoadPkcs12FromFile(auth.SigningCertificatePath, auth.SigningCertificatePassword);
+                        o.AddSigningCertificate(certificate).AddEncryptionCertificate(certificate);
+                    }
+                    else if (demo || builder.Environment.IsDevelopment())
+                    {
+                        o.AddDevelopmentSigningCertificate().AddDevelopmentEncryptionCertificate();
+                    }
+                    else
+                    {
+                        throw new InvalidOperationException("Security:SigningCertificatePath is not set: sign-in through an external issuer needs a PFX certificate to protect its state.");
+                    }
+                    var aspnet = o.UseAspNetCore().EnableRedirectionEndpointPassthrough();
+                    if (!auth.RequireHttps) aspnet.DisableTransportSecurityRequirement();
+                    o.UseSystemNetHttp();
+                    o.AddRegistration(new OpenIddict.Client.OpenIddictClientRegistration
+                    {
+                        Issuer = new Uri(auth.Authority, UriKind.Absolute),
+                        ClientId = auth.ExternalClientId,
+                        ClientSecret = auth.ExternalClientSecret,
+                        ProviderDisplayName = auth.ExternalDisplayName,
+                        RedirectUri = new Uri("account/external/callback", UriKind.Relative),
+                        Scopes = { OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Profile, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Email },
+                    });
+                });
+            }
         }
 
         // Sign-in attempts (the form and the token endpoint) are limited per client address, before any password or secret is checked.
@@ -257,7 +301,8 @@ internal static class SecuritySetup
 
     private static Task ApiOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (AuditingResultHandler.IsApi(ctx.Request.Path))
+        // APIs answer 401/403; browsers (pages, and the authorization endpoint an app sends them to) go to sign in.
+        if (AuditingResultHandler.IsApi(ctx.Request.Path) && !ctx.Request.Path.StartsWithSegments("/connect/authorize", StringComparison.OrdinalIgnoreCase))
         {
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;

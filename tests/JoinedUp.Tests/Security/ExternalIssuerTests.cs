@@ -58,6 +58,63 @@ public class ExternalIssuerTests
     }
 }
 
+public class ExternalSignInTests
+{
+    [Fact]
+    public async Task A_person_signs_in_to_the_web_UI_through_the_external_issuer_and_gets_their_JoinedUp_account()
+    {
+        await using var db = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
+        // JoinedUp is reached over HTTPS, as it must be for an external issuer (its state cookie is Secure, SameSite=None).
+        const string callback = "https://localhost/account/external/callback";
+        using var issuer = await IssuerProcess.StartAsync(db.Options.SqlitePath, new Dictionary<string, string>
+        {
+            ["Security__Clients__0__ClientId"] = "joinedup-web",
+            ["Security__Clients__0__Secret"] = "joinedup-web-secret",
+            ["Security__Clients__0__RedirectUris__0"] = callback,
+        });
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            foreach (var (k, v) in db.EnvironmentVariables()) b.UseSetting(k.Replace("__", ":", StringComparison.Ordinal), v);
+            b.UseSetting("Demo:Enabled", "true");
+            b.UseSetting("Demo:Patients", "200");
+            b.UseSetting("Security:Authority", issuer.BaseUrl + "/");
+            b.UseSetting("Security:ExternalClientId", "joinedup-web");
+            b.UseSetting("Security:ExternalClientSecret", "joinedup-web-secret");
+            b.UseSetting("Security:ExternalDisplayName", "Test identity service");
+            b.UseSetting("Security:RequireHttps", "false");
+        });
+        using var joinedUp = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri("https://localhost") });
+        using var issuerBrowser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(issuer.BaseUrl) };
+
+        Assert.Contains("Sign in with Test identity service", await joinedUp.GetStringAsync("/account/login"), StringComparison.Ordinal);
+
+        // JoinedUp sends the browser to the issuer...
+        var start = await joinedUp.GetAsync("/account/external?returnUrl=/my");
+        Assert.True(start.StatusCode == HttpStatusCode.Redirect, $"{(int)start.StatusCode} {start.Headers} {await start.Content.ReadAsStringAsync()}");
+        var authorize = start.Headers.Location!;
+        Assert.StartsWith(issuer.BaseUrl + "/connect/authorize", authorize.ToString(), StringComparison.Ordinal);
+
+        // ...where the person signs in (with the issuer's own form) and is sent back with a code.
+        var toLogin = await issuerBrowser.GetAsync(authorize);
+        Assert.True(toLogin.StatusCode == HttpStatusCode.Redirect, $"{(int)toLogin.StatusCode} {await toLogin.Content.ReadAsStringAsync()} {authorize}");
+        var login = await SecureApp.PostLoginAsync(issuerBrowser, "patient@demo.joinedup.example", SecureApp.Password, authorize.PathAndQuery);
+        Assert.Equal(authorize.PathAndQuery, login.Headers.Location!.OriginalString);
+        var back = await issuerBrowser.GetAsync(authorize);
+        Assert.True(back.StatusCode == HttpStatusCode.Redirect, $"{(int)back.StatusCode} {await back.Content.ReadAsStringAsync()}");
+        Assert.StartsWith(callback, back.Headers.Location!.ToString(), StringComparison.Ordinal);
+
+        // JoinedUp redeems the code, links the account by its verified email, and signs the person in.
+        var done = await joinedUp.GetAsync(back.Headers.Location!.PathAndQuery);
+        Assert.True(done.StatusCode == HttpStatusCode.Redirect, $"{(int)done.StatusCode} {done.Headers} {await done.Content.ReadAsStringAsync()}");
+        Assert.Equal("/my", done.Headers.Location!.OriginalString);
+        var me = JsonDocument.Parse(await joinedUp.GetStringAsync("/api/me")).RootElement;
+        Assert.Equal("patient", me.GetProperty("roles")[0].GetString());
+        await using var context = JoinedUpStorage.CreateContext(db.Options);
+        Assert.Equal(1, await context.UserLogins.CountAsync(l => l.ProviderKey != null && l.LoginProvider == issuer.BaseUrl + "/"));
+        Assert.Contains(await context.AuditEntries.Where(e => e.Action == "sign-in").Select(e => e.Basis).ToListAsync(), b => b != null && b.StartsWith("external issuer", StringComparison.Ordinal));
+    }
+}
+
 /// <summary>The web app's own build output run as a process on a free loopback port.</summary>
 internal sealed class IssuerProcess : IDisposable
 {
@@ -71,7 +128,7 @@ internal sealed class IssuerProcess : IDisposable
 
     public string BaseUrl { get; }
 
-    public static async Task<IssuerProcess> StartAsync(string sqlitePath)
+    public static async Task<IssuerProcess> StartAsync(string sqlitePath, IDictionary<string, string>? environment = null)
     {
         var repo = PermissionMatrixTests.RepositoryRoot();
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
@@ -89,6 +146,7 @@ internal sealed class IssuerProcess : IDisposable
         psi.Environment["Storage__Provider"] = "Sqlite";
         psi.Environment["Storage__SqlitePath"] = sqlitePath;
         psi.Environment["Demo__Patients"] = "200";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var process = Process.Start(psi)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
