@@ -17,6 +17,9 @@ internal static class Commands
     /// <summary>`audit verify` found the chain broken: a row was changed, removed or inserted.</summary>
     private const int ExitTampered = 3;
 
+    /// <summary>`audit verify` found keyed rows but was not given the key to check them.</summary>
+    private const int ExitUnchecked = 4;
+
     private static Option<string?> DatabaseOption() => new("--database")
     {
         Description = "SQLite database file to use (default: data/joinedup.db, or Storage__* settings such as Storage__Provider=Postgres and Storage__ConnectionString).",
@@ -127,16 +130,34 @@ internal static class Commands
     {
         var audit = new Command("audit", "The audit trail of every access to patient data.");
         var database = DatabaseOption();
-        var verify = new Command("verify", "Recompute the audit trail's hash chain and report any row that was changed, removed or inserted. Exit code 0: intact; 3: tampered.") { database };
+        var verify = new Command("verify", "Recompute the audit trail's hash chain and report any row that was changed, removed or inserted. " +
+            "Keyed rows need the audit key in Security__AuditKey. Exit code 0: intact; 3: tampered; 4: keyed rows could not be checked (no key).") { database };
         verify.SetAction((parse, ct) => Run(async () =>
         {
             var storage = Storage(parse.GetValue(database));
+            byte[]? key;
+            try
+            {
+                key = JoinedUp.Security.Audit.AuditChain.ParseKey(Environment.GetEnvironmentVariable("Security__AuditKey"));
+            }
+            catch (FormatException ex)
+            {
+                return BadInput(ex.Message);
+            }
             var progress = new Progress<long>(rows => Console.Error.WriteLine($"  checked {rows:N0} rows..."));
-            var result = await JoinedUp.Security.Audit.AuditVerifier.VerifyAsync(storage, progress, ct).ConfigureAwait(false);
+            var result = await JoinedUp.Security.Audit.AuditVerifier.VerifyAsync(storage, key, progress, ct).ConfigureAwait(false);
             if (result.Intact)
             {
                 Console.WriteLine($"Audit trail intact: {result.RowsChecked:N0} rows checked in the {storage.Describe()}.");
-                if (result.LastHash is not null) Console.WriteLine($"Last hash: {result.LastHash} (keep it: a later run that ends on a different hash with fewer rows means rows were cut off the end).");
+                Console.WriteLine(result.KeyedRows == 0
+                    ? "No row is keyed (Security__AuditKey was not set when they were written)."
+                    : $"{result.KeyedRows:N0} rows are keyed, from row {result.FirstKeyedId}.");
+                if (result.LastHash is not null) Console.WriteLine($"Last hash: {result.LastHash} (record it with the row count outside the database: a later run must still contain it).");
+                if (result.UncheckedKeyedRows > 0)
+                {
+                    Console.Error.WriteLine($"warning: {result.UncheckedKeyedRows:N0} keyed rows were not checked: set Security__AuditKey to check them.");
+                    return ExitUnchecked;
+                }
                 return 0;
             }
             Console.Error.WriteLine($"error: audit trail TAMPERED: {result.Broken:N0} of {result.RowsChecked:N0} rows fail the check; first: {result.FirstProblem}.");

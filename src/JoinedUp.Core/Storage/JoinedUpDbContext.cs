@@ -294,6 +294,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.Detail).HasMaxLength(1000);
             e.Property(x => x.PreviousHash).HasMaxLength(64);
             e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.Keyed).HasDefaultValue(false).ValueGeneratedNever();
         });
     }
 

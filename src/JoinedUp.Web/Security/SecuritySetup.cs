@@ -32,6 +32,12 @@ public sealed class AuthOptions
 
     public string? SigningCertificatePassword { get; set; }
 
+    /// <summary>
+    /// Base64 key (32 bytes or more) for a keyed audit chain: rows are then HMAC-chained and cannot be rewritten by
+    /// someone who has the database but not this key. Keep it outside the database, with the signing certificate.
+    /// </summary>
+    public string? AuditKey { get; set; }
+
     /// <summary>Refuse plain HTTP for sign-in endpoints. Off in demo mode, which serves http://127.0.0.1.</summary>
     public bool RequireHttps { get; set; } = true;
 
@@ -91,7 +97,16 @@ internal static class SecuritySetup
         services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.SectionName));
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<AuditTrail>();
+        byte[]? auditKey;
+        try
+        {
+            auditKey = AuditChain.ParseKey(auth.AuditKey);
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidOperationException(ex.Message, ex);
+        }
+        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<StorageOptions>(), sp.GetRequiredService<ILogger<AuditTrail>>(), auditKey));
         services.AddSingleton<SecurityDirectory>();
         services.AddScoped<RecordAccessService>();
         services.AddScoped<RelationshipService>();

@@ -84,6 +84,9 @@ public sealed class AuditEntry
     public required string PreviousHash { get; set; }
 
     public required string Hash { get; set; }
+
+    /// <summary>The hash is an HMAC with the audit key (held outside the database), so it cannot be recomputed without it.</summary>
+    public bool Keyed { get; set; }
 }
 
 /// <summary>The hash chain: SHA-256 over the previous hash and the row's fields in a fixed text form.</summary>
@@ -99,7 +102,28 @@ public static class AuditChain
         return new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
     }
 
+    /// <summary>An audit key: Security__AuditKey as base64, at least 32 bytes. Null when the text is empty.</summary>
+    public static byte[]? ParseKey(string? base64)
+    {
+        if (string.IsNullOrWhiteSpace(base64)) return null;
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(base64.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new FormatException("Security__AuditKey is not base64. Make one with: openssl rand -base64 32");
+        }
+        return key.Length >= 32 ? key : throw new FormatException($"Security__AuditKey has {key.Length} bytes; it needs at least 32. Make one with: openssl rand -base64 32");
+    }
+
     public static string Compute(string previousHash, DateTime at, string? userId, string? userName, string? role, string? organisationCode,
+        string? clientId, long? patientId, string action, string resource, string outcome, string? basis, string? detail) =>
+        Compute(null, previousHash, at, userId, userName, role, organisationCode, clientId, patientId, action, resource, outcome, basis, detail);
+
+    /// <summary>SHA-256, or HMAC-SHA-256 when a key is given.</summary>
+    public static string Compute(byte[]? key, string previousHash, DateTime at, string? userId, string? userName, string? role, string? organisationCode,
         string? clientId, long? patientId, string action, string resource, string outcome, string? basis, string? detail)
     {
         var sb = new StringBuilder(256);
@@ -110,6 +134,7 @@ public static class AuditChain
             // Length-prefixed so that moving text from one field to the next changes the hash.
             sb.Append('\u001f').Append(field is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{field.Length}:{field}"));
         }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        return Convert.ToHexStringLower(key is null ? SHA256.HashData(bytes) : HMACSHA256.HashData(key, bytes));
     }
 }

@@ -34,10 +34,14 @@ public sealed partial class AuditTrail : IAsyncDisposable
 
     public long EventsWritten => Interlocked.Read(ref _events);
 
-    public AuditTrail(StorageOptions storage, ILogger<AuditTrail> log)
+    private readonly byte[]? _key;
+
+    /// <summary>A writer for the configured database; with <paramref name="key"/> (see <see cref="AuditChain.ParseKey"/>) every row is written keyed.</summary>
+    public AuditTrail(StorageOptions storage, ILogger<AuditTrail> log, byte[]? key = null)
     {
         _storage = storage;
         _log = log;
+        _key = key;
         _loop = Task.Run(RunAsync);
     }
 
@@ -113,8 +117,8 @@ public sealed partial class AuditTrail : IAsyncDisposable
             {
                 var e = AuditEntryLimits.Fit(item.Event);
                 var at = AuditChain.Normalise(e.At);
-                var hash = AuditChain.Compute(previous, at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail);
-                rows.Add([at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail, previous, hash]);
+                var hash = AuditChain.Compute(_key, previous, at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail);
+                rows.Add([at, e.UserId, e.UserName, e.Role, e.OrganisationCode, e.ClientId, e.PatientId, e.Action, e.Resource, e.Outcome, e.Basis, e.Detail, previous, hash, _key is not null]);
                 previous = hash;
             }
             if (connection is NpgsqlConnection npgsql)
@@ -156,11 +160,11 @@ public sealed partial class AuditTrail : IAsyncDisposable
     private const string PostgresHeadSql = "SELECT pg_advisory_xact_lock(7301001); SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1";
 
     private static readonly string[] Columns =
-        ["at", "user_id", "user_name", "role", "organisation_code", "client_id", "patient_id", "action", "resource", "outcome", "basis", "detail", "previous_hash", "hash"];
+        ["at", "user_id", "user_name", "role", "organisation_code", "client_id", "patient_id", "action", "resource", "outcome", "basis", "detail", "previous_hash", "hash", "keyed"];
 
     private const string InsertSql = """
-        INSERT INTO audit_entry (at, user_id, user_name, role, organisation_code, client_id, patient_id, action, resource, outcome, basis, detail, previous_hash, hash)
-        VALUES (@at, @user_id, @user_name, @role, @organisation_code, @client_id, @patient_id, @action, @resource, @outcome, @basis, @detail, @previous_hash, @hash)
+        INSERT INTO audit_entry (at, user_id, user_name, role, organisation_code, client_id, patient_id, action, resource, outcome, basis, detail, previous_hash, hash, keyed)
+        VALUES (@at, @user_id, @user_name, @role, @organisation_code, @client_id, @patient_id, @action, @resource, @outcome, @basis, @detail, @previous_hash, @hash, @keyed)
         """;
 
     /// <summary>Stops taking events and waits for the queued ones to be written.</summary>

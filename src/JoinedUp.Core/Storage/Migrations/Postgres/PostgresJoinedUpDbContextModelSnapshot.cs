@@ -913,6 +913,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("hash");
 
+                    b.Property<bool>("Keyed")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("keyed");
+
                     b.Property<string>("OrganisationCode")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")

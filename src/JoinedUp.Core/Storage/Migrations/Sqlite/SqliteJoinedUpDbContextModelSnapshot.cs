@@ -882,6 +882,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("hash");
 
+                    b.Property<bool>("Keyed")
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false)
+                        .HasColumnName("keyed");
+
                     b.Property<string>("OrganisationCode")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
