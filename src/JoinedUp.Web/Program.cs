@@ -1,5 +1,6 @@
 using JoinedUp.Storage;
 using JoinedUp.Web;
+using JoinedUp.Web.Fhir;
 using JoinedUp.Web.Record;
 using JoinedUp.Web.Security;
 using Serilog;
@@ -52,6 +53,7 @@ app.MapSignIn(auth);
 app.MapRecordApi();
 app.MapSecurityApi();
 app.MapSecurityForms();
+app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 
 await app.RunAsync().ConfigureAwait(false);

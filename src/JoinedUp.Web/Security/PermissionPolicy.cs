@@ -130,12 +130,17 @@ internal sealed class AuditingResultHandler(AuditTrail audit, TimeProvider clock
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer realm=\"joinedup\"";
             }
+            var detail = status == 401
+                ? "Send a valid bearer token (Authorization: Bearer ...) from /connect/token, or sign in."
+                : $"Your role does not allow {permission}" + (who?.Scopes is null ? "." : ", or your token's scopes do not cover it.");
+            if (context.Request.Path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase))
+            {
+                await JoinedUp.Web.Fhir.FhirResults.Problem(status,
+                    status == 401 ? Hl7.Fhir.Model.OperationOutcome.IssueType.Login : Hl7.Fhir.Model.OperationOutcome.IssueType.Forbidden, detail).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
             await context.Response.WriteAsJsonAsync(new ProblemDetailsLike(
-                status == 401 ? "Sign-in required" : "Not allowed",
-                status == 401
-                    ? "Send a valid bearer token (Authorization: Bearer ...) from /connect/token, or sign in."
-                    : $"Your role does not allow {permission}" + (who?.Scopes is null ? "." : ", or your token's scopes do not cover it."),
-                status), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted).ConfigureAwait(false);
+                status == 401 ? "Sign-in required" : "Not allowed", detail, status), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted).ConfigureAwait(false);
             return;
         }
         await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);

@@ -1,0 +1,104 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using JoinedUp.Security;
+using JoinedUp.Storage;
+using JoinedUp.Web.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace JoinedUp.Web.Fhir;
+
+/// <summary>
+/// The FHIR R4 API at /fhir. Every interaction goes through the same permission gate, record rules and audit as the
+/// rest of JoinedUp; errors are OperationOutcomes. The CapabilityStatement lists only what is implemented.
+/// </summary>
+internal static class FhirEndpoints
+{
+    public static void MapFhir(this WebApplication app)
+    {
+        var fhir = app.MapGroup("/fhir").WithTags("FHIR");
+
+        fhir.MapGet("/metadata", (HttpContext http) => FhirResults.Resource(Capability.Statement(BaseUrl(http))))
+            .AllowAnonymous()
+            .WithName("FhirCapabilityStatement").WithSummary("The CapabilityStatement: what this FHIR server supports.");
+
+        fhir.MapGet("/Patient/{id}", async (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+            {
+                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var patientId))
+                {
+                    return FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"Patient ids on this server are numbers; '{id}' is not one.", "Patient.id");
+                }
+                var opened = await access.BeginOpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordRead), $"Patient/{patientId}", ct).ConfigureAwait(false);
+                if (opened.View is null) return FhirResults.Forbidden();
+                var patient = await PatientMapping.ReadAsync(db, patientId, ct).ConfigureAwait(false);
+                await opened.Audited.ConfigureAwait(false);
+                if (patient is null) return FhirResults.Forbidden();
+                return FhirResults.Resource(patient, headers: response =>
+                {
+                    response.Headers.ETag = $"W/\"{patient.Meta!.VersionId}\"";
+                    response.Headers.LastModified = patient.Meta.LastUpdated!.Value.ToString("R", CultureInfo.InvariantCulture);
+                });
+            })
+            .RequirePermission(Permission.RecordRead)
+            .WithName("FhirReadPatient").WithSummary("Reads a Patient (UK Core identifiers), with ETag and Last-Modified.");
+
+        // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
+        fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
+                FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotSupported,
+                    $"This server does not support '{type}' here. GET /fhir/metadata lists the resources and interactions it supports."))
+            .AllowAnonymous().ExcludeFromDescription();
+    }
+
+    internal static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/fhir";
+}
+
+/// <summary>The CapabilityStatement, built from what is actually mapped.</summary>
+internal static class Capability
+{
+    public static CapabilityStatement Statement(string baseUrl)
+    {
+        var origin = baseUrl[..baseUrl.LastIndexOf("/fhir", StringComparison.Ordinal)];
+        var security = new CapabilityStatement.SecurityComponent
+        {
+            Cors = false,
+            Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR", "SMART-on-FHIR")],
+            Description = "OAuth 2 bearer tokens from /connect/token with SMART scopes (patient/*.rs, user/Patient.rs, system/*.rs); every request also needs the user's role and a legitimate relationship, and is audited.",
+        };
+        security.Extension.Add(new Extension
+        {
+            Url = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+            Extension =
+            [
+                new Extension("authorize", new FhirUri($"{origin}/connect/authorize")),
+                new Extension("token", new FhirUri($"{origin}/connect/token")),
+            ],
+        });
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = "2026-11-23",
+            Kind = CapabilityStatementKind.Instance,
+            Software = new CapabilityStatement.SoftwareComponent { Name = "JoinedUp" },
+            Implementation = new CapabilityStatement.ImplementationComponent { Description = "JoinedUp shared care record", Url = baseUrl },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = ["application/fhir+json"],
+            Rest =
+            [
+                new CapabilityStatement.RestComponent
+                {
+                    Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+                    Security = security,
+                    Resource =
+                    [
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = ResourceType.Patient.ToString(),
+                            Profile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                            Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+                        },
+                    ],
+                },
+            ],
+        };
+    }
+}
