@@ -41,6 +41,10 @@ internal static class FhirEndpoints
             .RequirePermission(Permission.RecordRead)
             .WithName("FhirReadPatient").WithSummary("Reads a Patient (UK Core identifiers), with ETag and Last-Modified.");
 
+        fhir.MapGet("/Patient", (HttpContext http, RecordAccessService access, CancellationToken ct) => FhirPatientSearch.RunAsync(http, access, ct))
+            .RequirePermission(Permission.RecordSearch)
+            .WithName("FhirSearchPatient").WithSummary("Searches Patients the caller may open: _id, identifier, family, given, name, birthdate, general-practitioner:identifier, _count, _summary=count.");
+
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
                 FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotSupported,
@@ -54,6 +58,9 @@ internal static class FhirEndpoints
 /// <summary>The CapabilityStatement, built from what is actually mapped.</summary>
 internal static class Capability
 {
+    private static CapabilityStatement.SearchParamComponent Param(string name, SearchParamType type, string documentation) =>
+        new() { Name = name, Type = type, Documentation = documentation };
+
     public static CapabilityStatement Statement(string baseUrl)
     {
         var origin = baseUrl[..baseUrl.LastIndexOf("/fhir", StringComparison.Ordinal)];
@@ -93,7 +100,21 @@ internal static class Capability
                         {
                             Type = ResourceType.Patient.ToString(),
                             Profile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient",
-                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam =
+                            [
+                                Param("_id", SearchParamType.Token, "Patient ids, comma-separated"),
+                                Param("identifier", SearchParamType.Token, "NHS number (https://fhir.nhs.uk/Id/nhs-number|...) or local identifier"),
+                                Param("family", SearchParamType.String, "Surname, starts with, any case"),
+                                Param("given", SearchParamType.String, "Given name, starts with, any case"),
+                                Param("name", SearchParamType.String, "Surname or given name, starts with"),
+                                Param("birthdate", SearchParamType.Date, "Date of birth with eq, ne, ge, le, gt, lt"),
+                                Param("general-practitioner", SearchParamType.Reference, "With :identifier and the practice's ODS code"),
+                            ],
                             Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
                         },
                     ],

@@ -33,7 +33,8 @@ public class FhirPatientTests
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
         var patient = Assert.Single(capability.Rest[0].Resource);
         Assert.Equal("Patient", patient.Type);
-        Assert.Equal(CapabilityStatement.TypeRestfulInteraction.Read, Assert.Single(patient.Interaction).Code);
+        Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.SearchType], patient.Interaction.Select(i => i.Code!.Value));
+        Assert.Contains(patient.SearchParam, p => p.Name == "identifier" && p.Type == SearchParamType.Token);
         Assert.Equal("SMART-on-FHIR", capability.Rest[0].Security!.Service[0].Coding[0].Code);
     }
 
@@ -77,5 +78,61 @@ public class FhirPatientTests
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("application/fhir+json", unknown.Content.Headers.ContentType!.MediaType);
         Assert.Contains("not-supported", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task Patient_search_pages_through_only_the_callers_patients_with_next_links(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var client = Client(app, await app.ClientCredentialsTokenAsync());
+        var expected = await app.QueryAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            db.Patients.Where(p => p.RegisteredPractice!.OdsCode == "Z10001").OrderBy(p => p.Id).Select(p => p.Id)));
+        Assert.True(expected.Count > 3, "the demo practice needs more than one page of patients");
+
+        var seen = new List<long>();
+        var page = await client.SearchAsync<Patient>(["_count=3"]);
+        var pages = 0;
+        while (page is not null)
+        {
+            pages++;
+            seen.AddRange(page.Entry.Where(e => e.Resource is Patient).Select(e => long.Parse(e.Resource!.Id!, System.Globalization.CultureInfo.InvariantCulture)));
+            page = await client.ContinueAsync(page);
+        }
+        Assert.Equal(expected, seen);
+        Assert.Equal((expected.Count + 2) / 3, pages);
+
+        var count = await client.SearchAsync<Patient>(["_summary=count"]);
+        Assert.Equal(expected.Count, count!.Total);
+
+        // A birth date range and a surname prefix narrow it; the patient found is one of the practice's.
+        var first = await client.ReadAsync<Patient>($"Patient/{expected[0]}");
+        var born = first!.BirthDate!;
+        var family = first.Name[0].Family!;
+        var byName = await client.SearchAsync<Patient>([$"family={family[..2].ToUpperInvariant()}", $"birthdate=ge{born}", $"birthdate=le{born}"]);
+        Assert.Contains(byName!.Entry, e => e.Resource?.Id == first.Id);
+        Assert.All(byName.Entry.Select(e => e.Resource).OfType<Patient>(), p => Assert.Equal(born, p.BirthDate));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Unknown_search_parameters_are_ignored_and_reported_or_refused_under_Prefer_strict()
+    {
+        await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite);
+        using var http = app.Bearer(await app.ClientCredentialsTokenAsync());
+        var lenient = await http.GetStringAsync("/fhir/Patient?_count=1&shoe-size=9");
+        Assert.Contains("\"mode\":\"outcome\"", lenient, StringComparison.Ordinal);
+        Assert.Contains("shoe-size", lenient, StringComparison.Ordinal);
+
+        using var strict = new HttpRequestMessage(HttpMethod.Get, "/fhir/Patient?shoe-size=9");
+        strict.Headers.Add("Prefer", "handling=strict");
+        var refused = await http.SendAsync(strict);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("shoe-size", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var badDate = await http.GetAsync("/fhir/Patient?birthdate=ge23-11-2026");
+        Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
+        Assert.Contains("birthdate", await badDate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var badNhs = await http.GetAsync("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|1234567890");
+        Assert.Equal(HttpStatusCode.BadRequest, badNhs.StatusCode);
     }
 }

@@ -1,0 +1,212 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using JoinedUp.Record;
+using JoinedUp.Security;
+using JoinedUp.Security.Audit;
+using JoinedUp.Storage;
+using JoinedUp.Web.Security;
+using Microsoft.EntityFrameworkCore;
+using FhirPatient = Hl7.Fhir.Model.Patient;
+using Patient = JoinedUp.Record.Patient;
+
+namespace JoinedUp.Web.Fhir;
+
+/// <summary>A search parameter the server cannot use, and why.</summary>
+internal sealed record SearchProblem(string Parameter, string Message);
+
+/// <summary>A FHIR date search value: a prefix and the range the given precision covers (yyyy, yyyy-mm or yyyy-mm-dd).</summary>
+internal readonly record struct DateParam(string Prefix, DateOnly Start, DateOnly EndExclusive)
+{
+    private static readonly string[] Prefixes = ["eq", "ne", "ge", "le", "gt", "lt"];
+
+    public static bool TryParse(string text, out DateParam value)
+    {
+        value = default;
+        var prefix = text.Length > 2 && Prefixes.Contains(text[..2], StringComparer.Ordinal) ? text[..2] : "eq";
+        var date = prefix == "eq" && !text.StartsWith("eq", StringComparison.Ordinal) ? text : text[2..];
+        var styles = DateTimeStyles.None;
+        if (DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, styles, out var day))
+        {
+            value = new DateParam(prefix, day, day.AddDays(1));
+            return true;
+        }
+        if (DateOnly.TryParseExact(date + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, styles, out var month) && date.Length == 7)
+        {
+            value = new DateParam(prefix, month, month.AddMonths(1));
+            return true;
+        }
+        if (date.Length == 4 && int.TryParse(date, NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is >= 1 and <= 9998)
+        {
+            value = new DateParam(prefix, new DateOnly(year, 1, 1), new DateOnly(year + 1, 1, 1));
+            return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>
+/// Patient search: only patients the caller may open (the same query as every other search), stable keyset paging
+/// whose next links re-run that rule, every patient returned audited, and unknown parameters handled as the client's
+/// Prefer: handling asks (strict: 400; lenient, the default: ignored and listed in an OperationOutcome entry).
+/// </summary>
+internal static class FhirPatientSearch
+{
+    public const int DefaultCount = 20;
+    public const int MaxCount = 100;
+
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
+    {
+        "_id", "identifier", "family", "given", "name", "birthdate", "general-practitioner:identifier", "_count", "_summary", "_cursor", "_format",
+    };
+
+    public static async Task<IResult> RunAsync(HttpContext http, RecordAccessService access, CancellationToken ct)
+    {
+        var who = http.RequiredCaller();
+        var query = http.Request.Query;
+        var strict = http.Request.Headers["Prefer"].ToString().Contains("handling=strict", StringComparison.OrdinalIgnoreCase);
+        var ignored = new List<SearchProblem>();
+        foreach (var key in query.Keys.Where(k => !Known.Contains(k)))
+        {
+            ignored.Add(new SearchProblem(key, $"The search parameter '{key}' is not supported for Patient (see /fhir/metadata)."));
+        }
+        if (strict && ignored.Count > 0)
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported, ignored[0].Message, ignored[0].Parameter);
+        }
+
+        IQueryable<Patient> patients = access.Searchable(who);
+        if (query.TryGetValue("_id", out var ids))
+        {
+            var list = new List<long>();
+            foreach (var id in ids.SelectMany(v => (v ?? "").Split(',')))
+            {
+                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)) return Bad("_id", $"'{id}' is not a Patient id (ids are numbers).");
+                list.Add(parsed);
+            }
+            patients = patients.Where(p => list.Contains(p.Id));
+        }
+        foreach (var identifier in query["identifier"].OfType<string>())
+        {
+            var bar = identifier.IndexOf('|', StringComparison.Ordinal);
+            var system = bar < 0 ? null : identifier[..bar];
+            var value = bar < 0 ? identifier : identifier[(bar + 1)..];
+            if (system == PatientMapping.NhsNumberSystem || system is null or "")
+            {
+                if (system == PatientMapping.NhsNumberSystem && !NhsNumber.TryParse(value, out _, out var error)) return Bad("identifier", error!);
+                patients = system is null or ""
+                    ? patients.Where(p => p.NhsNumber == value || p.LocalIdentifier == value)
+                    : patients.Where(p => p.NhsNumber == value);
+            }
+            else if (system == PatientMapping.LocalIdentifierSystem)
+            {
+                patients = patients.Where(p => p.LocalIdentifier == value);
+            }
+            else
+            {
+                patients = patients.Where(_ => false); // an identifier system this server does not hold matches nobody
+            }
+        }
+        foreach (var family in query["family"].OfType<string>())
+        {
+            var f = StartsWith(family);
+            patients = patients.Where(p => EF.Functions.Like(p.FamilyName.ToLower(), f, "\\"));
+        }
+        foreach (var given in query["given"].OfType<string>())
+        {
+            var g = StartsWith(given);
+            patients = patients.Where(p => EF.Functions.Like(p.GivenName.ToLower(), g, "\\"));
+        }
+        foreach (var name in query["name"].OfType<string>())
+        {
+            var n = StartsWith(name);
+            patients = patients.Where(p => EF.Functions.Like(p.FamilyName.ToLower(), n, "\\") || EF.Functions.Like(p.GivenName.ToLower(), n, "\\"));
+        }
+        foreach (var birthdate in query["birthdate"].OfType<string>())
+        {
+            if (!DateParam.TryParse(birthdate, out var d)) return Bad("birthdate", $"'{birthdate}' is not a FHIR date search value: use [prefix]yyyy, yyyy-mm or yyyy-mm-dd with prefix eq, ne, ge, le, gt or lt.");
+            var (start, end) = (d.Start, d.EndExclusive);
+            patients = d.Prefix switch
+            {
+                "ge" => patients.Where(p => p.BirthDate >= start),
+                "gt" => patients.Where(p => p.BirthDate >= end),
+                "le" => patients.Where(p => p.BirthDate < end),
+                "lt" => patients.Where(p => p.BirthDate < start),
+                "ne" => patients.Where(p => p.BirthDate < start || p.BirthDate >= end),
+                _ => patients.Where(p => p.BirthDate >= start && p.BirthDate < end),
+            };
+        }
+        foreach (var gp in query["general-practitioner:identifier"].OfType<string>())
+        {
+            var bar = gp.IndexOf('|', StringComparison.Ordinal);
+            var system = bar < 0 ? null : gp[..bar];
+            var code = bar < 0 ? gp : gp[(bar + 1)..];
+            if (system is not null && system != PatientMapping.OdsCodeSystem) return Bad("general-practitioner:identifier", $"Practices are identified by ODS code ({PatientMapping.OdsCodeSystem}).");
+            patients = patients.Where(p => p.RegisteredPractice != null && p.RegisteredPractice.OdsCode == code);
+        }
+
+        if (query["_summary"].ToString() == "count")
+        {
+            var total = await patients.CountAsync(ct).ConfigureAwait(false);
+            await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordSearch), "Patient?_summary=count", null, "search (count only)", $"{total} matches", ct).ConfigureAwait(false);
+            return FhirResults.Resource(new Bundle { Type = Bundle.BundleType.Searchset, Total = total });
+        }
+
+        var count = DefaultCount;
+        if (query.TryGetValue("_count", out var countText))
+        {
+            if (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1) return Bad("_count", "_count is a whole number from 1.");
+            count = Math.Min(count, MaxCount);
+        }
+        long after = 0;
+        if (query.TryGetValue("_cursor", out var cursor) && !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        {
+            return Bad("_cursor", "The paging cursor is not valid: follow the bundle's next link as given.");
+        }
+        // Keyset paging by id: a page link stays correct when patients are added or removed meanwhile.
+        var page = await patients.Where(p => p.Id > after).OrderBy(p => p.Id).Take(count + 1).Select(p => p.Id).ToListAsync(ct).ConfigureAwait(false);
+        var more = page.Count > count;
+        if (more) page.RemoveAt(page.Count - 1);
+
+        var baseUrl = FhirEndpoints.BaseUrl(http);
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset };
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/Patient{http.Request.QueryString}" });
+        if (more)
+        {
+            var next = query.Where(q => q.Key != "_cursor").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))).ToList();
+            next.Add(KeyValuePair.Create("_cursor", (string?)page[^1].ToString(CultureInfo.InvariantCulture)));
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = $"{baseUrl}/Patient{QueryString.Create(next)}" });
+        }
+        var action = PermissionMatrix.Name(Permission.RecordSearch);
+        var db = http.RequestServices.GetRequiredService<JoinedUpDbContext>();
+        foreach (var id in page)
+        {
+            if (await PatientMapping.ReadAsync(db, id, ct).ConfigureAwait(false) is not { } resource) continue;
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{baseUrl}/Patient/{id}",
+                Resource = resource,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+        if (ignored.Count > 0)
+        {
+            var outcome = new OperationOutcome();
+            foreach (var problem in ignored)
+            {
+                outcome.Issue.Add(new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Warning, Code = OperationOutcome.IssueType.NotSupported, Diagnostics = problem.Message + " It was ignored.", Expression = [problem.Parameter] });
+            }
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = outcome, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } });
+        }
+        // Each patient in the page is an access to their record, audited as one; an empty page is audited as the search.
+        if (page.Count == 0) await access.AuditAsync(who, AuditOutcome.Allowed, action, "Patient?search", null, "search", "0 results", ct).ConfigureAwait(false);
+        await System.Threading.Tasks.Task.WhenAll(page.Select(id => access.AuditAsync(who, AuditOutcome.Allowed, action, "Patient?search", id, "search result", null, ct))).ConfigureAwait(false);
+        return FhirResults.Resource(bundle);
+    }
+
+    /// <summary>A case-insensitive starts-with LIKE pattern, with the wildcards in the value escaped.</summary>
+    private static string StartsWith(string value) =>
+        value.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
+    private static IResult Bad(string parameter, string message) =>
+        FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, message, parameter);
+}
