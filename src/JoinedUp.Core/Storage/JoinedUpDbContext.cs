@@ -30,6 +30,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<Immunisation> Immunisations => Set<Immunisation>();
     public DbSet<MedicationStatement> MedicationStatements => Set<MedicationStatement>();
 
+    public DbSet<ResourceVersion> ResourceVersions => Set<ResourceVersion>();
+
     public DbSet<CareRelationship> CareRelationships => Set<CareRelationship>();
     public DbSet<CarerProxy> CarerProxies => Set<CarerProxy>();
     public DbSet<BreakGlassAccess> BreakGlassAccesses => Set<BreakGlassAccess>();
@@ -43,6 +45,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureDirectory(builder);
         ConfigureRecord(builder);
         ConfigureSecurity(builder);
+        ConfigureResourceVersions(builder);
         ApplySnakeCase(builder);
     }
 
@@ -206,6 +209,14 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         e.Property(x => x.Confidential).HasDefaultValue(false).ValueGeneratedNever();
         e.HasOne<Directory.Service>().WithMany().HasForeignKey(x => x.RecordedByServiceId).OnDelete(DeleteBehavior.Restrict);
     }
+
+    private static void ConfigureResourceVersions(ModelBuilder b) => b.Entity<ResourceVersion>(e =>
+    {
+        e.ToTable("resource_version");
+        e.HasIndex(x => new { x.ResourceType, x.ResourceId, x.VersionId }).IsUnique();
+        e.Property(x => x.ResourceType).HasMaxLength(64);
+        e.Property(x => x.Method).HasMaxLength(16);
+    });
 
     private static void ConfigureSecurity(ModelBuilder b)
     {

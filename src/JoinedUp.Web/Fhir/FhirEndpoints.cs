@@ -45,6 +45,8 @@ internal static class FhirEndpoints
             .RequirePermission(Permission.RecordSearch)
             .WithName("FhirSearchPatient").WithSummary("Searches Patients the caller may open: _id, identifier, family, given, name, birthdate, general-practitioner:identifier, _count, _summary=count.");
 
+        fhir.MapPatientWrites();
+
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
                 FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotSupported,
@@ -103,8 +105,15 @@ internal static class Capability
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Vread },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.HistoryInstance },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update },
                             ],
+                            ReadHistory = true,
+                            UpdateCreate = false,
+                            ConditionalCreate = true,
                             SearchParam =
                             [
                                 Param("_id", SearchParamType.Token, "Patient ids, comma-separated"),
@@ -115,7 +124,7 @@ internal static class Capability
                                 Param("birthdate", SearchParamType.Date, "Date of birth with eq, ne, ge, le, gt, lt"),
                                 Param("general-practitioner", SearchParamType.Reference, "With :identifier and the practice's ODS code"),
                             ],
-                            Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+                            Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
                         },
                     ],
                 },

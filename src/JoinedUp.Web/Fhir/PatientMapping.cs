@@ -24,6 +24,8 @@ internal static class PatientMapping
             PracticeName = x.RegisteredPractice != null ? x.RegisteredPractice.Name : null,
         }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         if (p is null) return null;
+        // Written through FHIR and unchanged since: return it as it was sent (nothing a client sent is dropped).
+        if (await PatientWrites.StoredCurrentAsync(db, id, p.VersionId, ct).ConfigureAwait(false) is { } stored) return stored;
         var summary = new PatientSummary(id, p.NhsNumber, p.LocalIdentifier, p.GivenName, p.FamilyName, p.BirthDate, p.Sex.ToString(), p.Postcode,
             p.PracticeCode, p.PracticeName, p.PreferredLanguage, false, false, false, "", "", [], [], [], [], []);
         return ToFhir(summary, p.VersionId, p.LastUpdated);

@@ -33,7 +33,11 @@ public class FhirPatientTests
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
         var patient = Assert.Single(capability.Rest[0].Resource);
         Assert.Equal("Patient", patient.Type);
-        Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.SearchType], patient.Interaction.Select(i => i.Code!.Value));
+        Assert.Equal(
+            [CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.Vread, CapabilityStatement.TypeRestfulInteraction.HistoryInstance,
+             CapabilityStatement.TypeRestfulInteraction.SearchType, CapabilityStatement.TypeRestfulInteraction.Create, CapabilityStatement.TypeRestfulInteraction.Update],
+            patient.Interaction.Select(i => i.Code!.Value));
+        Assert.True(patient.ConditionalCreate);
         Assert.Contains(patient.SearchParam, p => p.Name == "identifier" && p.Type == SearchParamType.Token);
         Assert.Equal("SMART-on-FHIR", capability.Rest[0].Security!.Service[0].Coding[0].Code);
     }

@@ -167,6 +167,7 @@ public sealed class BoroughGenerator(StorageOptions storage)
     {
         // Security rows that point at patients and staff go first. The audit trail is kept: it never references rows by key.
         await db.CareRelationships.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.ResourceVersions.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.CarerProxies.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.BreakGlassAccesses.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ConsentDecisions.ExecuteDeleteAsync(ct).ConfigureAwait(false);

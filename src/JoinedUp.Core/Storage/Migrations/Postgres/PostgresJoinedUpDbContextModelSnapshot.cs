@@ -873,6 +873,54 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("patient", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.ResourceVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("json");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("method");
+
+                    b.Property<long>("ResourceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("resource_type");
+
+                    b.Property<int>("VersionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_resource_version");
+
+                    b.HasIndex("ResourceType", "ResourceId", "VersionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_resource_version_resource_type_resource_id_version_id");
+
+                    b.ToTable("resource_version", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Security.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")

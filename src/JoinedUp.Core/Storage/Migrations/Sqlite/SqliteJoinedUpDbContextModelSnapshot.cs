@@ -844,6 +844,52 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("patient", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.ResourceVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("json");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("method");
+
+                    b.Property<long>("ResourceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_type");
+
+                    b.Property<int>("VersionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_resource_version");
+
+                    b.HasIndex("ResourceType", "ResourceId", "VersionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_resource_version_resource_type_resource_id_version_id");
+
+                    b.ToTable("resource_version", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Security.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
