@@ -46,6 +46,7 @@ internal static class FhirEndpoints
             .WithName("FhirSearchPatient").WithSummary("Searches Patients the caller may open: _id, identifier, family, given, name, birthdate, general-practitioner:identifier, _count, _summary=count.");
 
         fhir.MapPatientWrites();
+        fhir.MapClinicalResources();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -126,9 +127,33 @@ internal static class Capability
                             ],
                             Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
                         },
+                        Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
+                            Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt")),
+                        Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition",
+                            Param("clinical-status", SearchParamType.Token, "active, inactive or resolved")),
                     ],
                 },
             ],
         };
     }
+
+    /// <summary>A clinical resource: read and patient-scoped search (patient is required), code and one more parameter.</summary>
+    private static CapabilityStatement.ResourceComponent Clinical(string type, string profile, CapabilityStatement.SearchParamComponent extra) => new()
+    {
+        Type = type,
+        Profile = profile,
+        Interaction =
+        [
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+        ],
+        Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+        SearchParam =
+        [
+            Param("patient", SearchParamType.Reference, "Required: the patient (Patient/<id>); subject is accepted too"),
+            Param("code", SearchParamType.Token, "system|code, comma-separated"),
+            extra,
+            Param("_count", SearchParamType.Number, "Page size, at most 100; follow the next link for more"),
+        ],
+    };
 }

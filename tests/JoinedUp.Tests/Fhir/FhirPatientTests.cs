@@ -31,7 +31,8 @@ public class FhirPatientTests
         var capability = await Client(app, null).CapabilityStatementAsync();
         Assert.NotNull(capability);
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
-        var patient = Assert.Single(capability.Rest[0].Resource);
+        Assert.Equal(["Patient", "Observation", "Condition"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
+        var patient = capability.Rest[0].Resource[0];
         Assert.Equal("Patient", patient.Type);
         Assert.Equal(
             [CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.Vread, CapabilityStatement.TypeRestfulInteraction.HistoryInstance,

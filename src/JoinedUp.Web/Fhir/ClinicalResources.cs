@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using Hl7.Fhir.Model;
+using JoinedUp.Record;
+using JoinedUp.Security;
+using JoinedUp.Storage;
+using JoinedUp.Web.Security;
+using Microsoft.EntityFrameworkCore;
+using FhirCondition = Hl7.Fhir.Model.Condition;
+using FhirObservation = Hl7.Fhir.Model.Observation;
+
+namespace JoinedUp.Web.Fhir;
+
+/// <summary>
+/// Observation and Condition read and search, from the relational record through the caller's <see cref="RecordView"/>:
+/// restricted entries (sensitive services, confidential labels) and the triage limit apply exactly as in the UI. A
+/// search names its patient (patient or subject); a read of an entry the caller may not see is the same 403 as one
+/// that does not exist.
+/// </summary>
+internal static class ClinicalResources
+{
+    public const string Ucum = "http://unitsofmeasure.org";
+    private const string BloodPressure = "75367002";
+
+    public static void MapClinicalResources(this RouteGroupBuilder fhir)
+    {
+        fhir.MapGet("/Observation/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.Observations, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadObservation").WithSummary("One observation, if the caller may see it.");
+        fhir.MapGet("/Observation", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "Observation", (view, q) => ObservationFilter(view, db, q), o => o.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchObservation").WithSummary("A patient's observations: patient (required), code, date, _count.");
+        fhir.MapGet("/Condition/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.Conditions, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadCondition").WithSummary("One condition, if the caller may see it.");
+        fhir.MapGet("/Condition", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "Condition", (view, q) => ConditionFilter(view, db, q), c => c.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchCondition").WithSummary("A patient's conditions: patient (required), code, clinical-status, _count.");
+    }
+
+    private static async Task<IResult> ReadAsync<T>(string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, IQueryable<T> set,
+        Func<T, Resource> map, CancellationToken ct) where T : ClinicalEntry
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var entryId)) return FhirResults.Forbidden();
+        var patientId = await set.AsNoTracking().Where(e => e.Id == entryId).Select(e => (long?)e.PatientId).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        var who = http.RequiredCaller();
+        var typeName = typeof(T).Name;
+        if (patientId is null)
+        {
+            await access.AuditAsync(who, JoinedUp.Security.Audit.AuditOutcome.Denied, PermissionMatrix.Name(Permission.RecordRead), $"{typeName}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
+            return FhirResults.Forbidden();
+        }
+        var opened = await access.BeginOpenAsync(who, patientId.Value, PermissionMatrix.Name(Permission.RecordRead), $"{typeName}/{entryId}", ct).ConfigureAwait(false);
+        if (opened.View is null) return FhirResults.Forbidden();
+        var visible = typeof(T) == typeof(JoinedUp.Record.Encounter)
+            ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
+            : opened.View.Visible(set.AsNoTracking());
+        var entry = await visible.FirstOrDefaultAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
+        await opened.Audited.ConfigureAwait(false);
+        if (entry is null) return FhirResults.Forbidden(); // restricted or outside the triage view: same refusal as no such entry
+        var resource = map(entry);
+        return FhirResults.Resource(resource, headers: r =>
+        {
+            r.Headers.ETag = $"W/\"{resource.Meta!.VersionId}\"";
+            r.Headers.LastModified = resource.Meta.LastUpdated!.Value.ToString("R", CultureInfo.InvariantCulture);
+        });
+    }
+
+    private static async Task<IResult> SearchAsync<T>(HttpContext http, RecordAccessService access, JoinedUpDbContext db, string type,
+        Func<RecordView, IQueryCollection, (IQueryable<T>? Query, IResult? Error)> filter, Expression<Func<T, long>> key, Func<T, Resource> map, CancellationToken ct)
+        where T : ClinicalEntry
+    {
+        var query = http.Request.Query;
+        var subject = query["patient"].FirstOrDefault() ?? query["subject"].FirstOrDefault();
+        if (subject is null)
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Required,
+                $"Name the patient: {type}?patient=Patient/<id> (searches across patients come with bulk export).", "patient");
+        }
+        var idText = subject.StartsWith("Patient/", StringComparison.Ordinal) ? subject["Patient/".Length..] : subject;
+        if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var patientId))
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{subject}' is not a Patient reference.", "patient");
+        }
+        var opened = await access.BeginOpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordSearch), $"{type}?patient={patientId}", ct).ConfigureAwait(false);
+        if (opened.View is null) return FhirResults.Forbidden();
+        var (filtered, error) = filter(opened.View, query);
+        if (error is not null)
+        {
+            await opened.Audited.ConfigureAwait(false);
+            return error;
+        }
+        var count = FhirPatientSearch.DefaultCount;
+        if (query.TryGetValue("_count", out var countText) && (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1))
+        {
+            await opened.Audited.ConfigureAwait(false);
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "_count is a whole number from 1.", "_count");
+        }
+        count = Math.Min(count, FhirPatientSearch.MaxCount);
+        long after = 0;
+        if (query.TryGetValue("_cursor", out var cursor) && !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        {
+            await opened.Audited.ConfigureAwait(false);
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "Follow the bundle's next link as given.", "_cursor");
+        }
+        var rows = await filtered!.Where(e => e.Id > after).OrderBy(e => e.Id).Take(count + 1).ToListAsync(ct).ConfigureAwait(false);
+        await opened.Audited.ConfigureAwait(false);
+        var more = rows.Count > count;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        var baseUrl = FhirEndpoints.BaseUrl(http);
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset };
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/{type}{http.Request.QueryString}" });
+        if (more)
+        {
+            var next = query.Where(q => q.Key != "_cursor").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))).ToList();
+            next.Add(KeyValuePair.Create("_cursor", (string?)rows[^1].Id.ToString(CultureInfo.InvariantCulture)));
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = $"{baseUrl}/{type}{QueryString.Create(next)}" });
+        }
+        foreach (var row in rows)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{type}/{row.Id}", Resource = map(row), Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
+        }
+        return FhirResults.Resource(bundle);
+    }
+
+    private static (IQueryable<JoinedUp.Record.Observation>?, IResult?) ObservationFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.Visible(db.Observations.AsNoTracking());
+        if (Codes(query, out var codes, out var codeError) is false) return (null, codeError);
+        if (codes.Count > 0) q = q.Where(o => codes.Contains(o.Code));
+        foreach (var date in query["date"].OfType<string>())
+        {
+            if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
+            var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            q = d.Prefix switch
+            {
+                "ge" => q.Where(o => o.EffectiveAt >= start),
+                "gt" => q.Where(o => o.EffectiveAt >= end),
+                "le" => q.Where(o => o.EffectiveAt < end),
+                "lt" => q.Where(o => o.EffectiveAt < start),
+                "ne" => q.Where(o => o.EffectiveAt < start || o.EffectiveAt >= end),
+                _ => q.Where(o => o.EffectiveAt >= start && o.EffectiveAt < end),
+            };
+        }
+        return (q, null);
+    }
+
+    private static (IQueryable<JoinedUp.Record.Condition>?, IResult?) ConditionFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.Level == AccessLevel.Triage
+            ? view.TriageConditions(db.Conditions.AsNoTracking()).Union(view.Visible(db.Conditions.AsNoTracking()))
+            : view.Visible(db.Conditions.AsNoTracking());
+        if (Codes(query, out var codes, out var codeError) is false) return (null, codeError);
+        if (codes.Count > 0) q = q.Where(c => codes.Contains(c.Code));
+        if (query["clinical-status"].FirstOrDefault() is { } status)
+        {
+            ConditionStatus? s = status switch { "active" => ConditionStatus.Active, "resolved" => ConditionStatus.Resolved, "inactive" => ConditionStatus.Inactive, _ => null };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "clinical-status is active, inactive or resolved.", "clinical-status"));
+            q = q.Where(c => c.Status == s);
+        }
+        return (q, null);
+    }
+
+    /// <summary>code=system|code,code2: comma lists; a system other than the code's own matches nothing.</summary>
+    private static bool Codes(IQueryCollection query, out List<string> codes, out IResult? error)
+    {
+        codes = [];
+        error = null;
+        foreach (var token in query["code"].OfType<string>().SelectMany(v => v.Split(',')))
+        {
+            var bar = token.IndexOf('|', StringComparison.Ordinal);
+            var code = bar < 0 ? token : token[(bar + 1)..];
+            if (code.Length is 0 or > 64)
+            {
+                error = FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{token}' is not a code (system|code).", "code");
+                return false;
+            }
+            codes.Add(code);
+        }
+        return true;
+    }
+
+    private static Meta Meta(RecordEntry e) => new()
+    {
+        VersionId = e.VersionId.ToString(CultureInfo.InvariantCulture),
+        LastUpdated = new DateTimeOffset(DateTime.SpecifyKind(e.LastUpdated, DateTimeKind.Utc)),
+    };
+
+    private static ResourceReference Subject(long patientId) => new($"Patient/{patientId.ToString(CultureInfo.InvariantCulture)}");
+
+    internal static Resource ToFhir(JoinedUp.Record.Observation o)
+    {
+        var resource = new FhirObservation
+        {
+            Id = o.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(o),
+            Status = o.Status switch
+            {
+                JoinedUp.Record.ObservationStatus.Amended => Hl7.Fhir.Model.ObservationStatus.Amended,
+                JoinedUp.Record.ObservationStatus.EnteredInError => Hl7.Fhir.Model.ObservationStatus.EnteredInError,
+                _ => Hl7.Fhir.Model.ObservationStatus.Final,
+            },
+            Code = new CodeableConcept(o.CodeSystem, o.Code, o.Display, o.Display),
+            Subject = Subject(o.PatientId),
+            Effective = new FhirDateTime(new DateTimeOffset(DateTime.SpecifyKind(o.EffectiveAt, DateTimeKind.Utc))),
+        };
+        if (o.Code == BloodPressure && o.Value is { } systolic)
+        {
+            // A blood pressure is one observation with systolic and diastolic components (LOINC codes, as UK Core expects).
+            resource.Component.Add(new FhirObservation.ComponentComponent { Code = new CodeableConcept("http://loinc.org", "8480-6", "Systolic blood pressure"), Value = Quantity(systolic, o.Unit) });
+            if (o.SecondaryValue is { } diastolic)
+            {
+                resource.Component.Add(new FhirObservation.ComponentComponent { Code = new CodeableConcept("http://loinc.org", "8462-4", "Diastolic blood pressure"), Value = Quantity(diastolic, o.Unit) });
+            }
+        }
+        else if (o.Value is { } value)
+        {
+            resource.Value = Quantity(value, o.Unit);
+        }
+        if (o.Confidential) resource.Meta.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
+        return resource;
+    }
+
+    private static Quantity Quantity(double value, string? unit) => new()
+    {
+        Value = (decimal)value,
+        Unit = unit,
+        System = unit is null ? null : Ucum,
+        Code = unit,
+    };
+
+    internal static Resource ToFhir(JoinedUp.Record.Condition c)
+    {
+        var resource = new FhirCondition
+        {
+            Id = c.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(c),
+            ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", c.Status.ToString().ToLowerInvariant()),
+            Code = new CodeableConcept(c.CodeSystem, c.Code, c.Display, c.Display),
+            Subject = Subject(c.PatientId),
+        };
+        if (c.OnsetDate is { } onset) resource.Onset = new FhirDateTime(onset.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (c.Confidential) resource.Meta.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
+        return resource;
+    }
+}

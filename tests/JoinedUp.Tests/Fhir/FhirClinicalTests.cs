@@ -1,0 +1,87 @@
+using System.Net;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using JoinedUp.Security;
+using JoinedUp.Storage;
+using JoinedUp.Tests.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace JoinedUp.Tests.Fhir;
+
+/// <summary>Observations and conditions over FHIR, through the same record rules as the UI, with FhirClient.</summary>
+public class FhirClinicalTests
+{
+    private sealed class BearerHandler(string token, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private static FhirClient Client(SecureApp app, string token) =>
+        new(new Uri(app.Factory.Server.BaseAddress, "/fhir"), new FhirClientSettings { PreferredFormat = ResourceFormat.Json, VerifyFhirVersion = false },
+            new BearerHandler(token, app.Factory.Server.CreateHandler()));
+
+    private static async Task<List<T>> AllPagesAsync<T>(FhirClient client, Bundle? page) where T : Resource
+    {
+        var all = new List<T>();
+        while (page is not null)
+        {
+            all.AddRange(page.Entry.Select(e => e.Resource).OfType<T>());
+            page = await client.ContinueAsync(page);
+        }
+        return all;
+    }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task A_clinician_pages_through_a_caseload_patients_observations_and_never_sees_restricted_conditions(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        using var browser = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        var (token, _) = await SecureApp.AuthorizationCodeAsync(browser, "user/*.rs");
+        var nurse = Client(app, token);
+
+        // At least a few pages, whatever the generator gave this patient: three HbA1c results and a blood pressure.
+        await app.QueryAsync(async db =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                db.Observations.Add(new JoinedUp.Record.Observation { PatientId = patient, Code = "999791000000106", Display = "HbA1c", Value = 48 + i, Unit = "mmol/mol", EffectiveAt = DateTime.UtcNow.AddMonths(-i), LastUpdated = DateTime.UtcNow });
+            }
+            db.Observations.Add(new JoinedUp.Record.Observation { PatientId = patient, Code = "75367002", Display = "Blood pressure", Value = 138, SecondaryValue = 84, Unit = "mm[Hg]", EffectiveAt = DateTime.UtcNow, LastUpdated = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        var expected = await app.QueryAsync(db => db.Observations.CountAsync(o => o.PatientId == patient));
+        var observations = await AllPagesAsync<Observation>(nurse, await nurse.SearchAsync<Observation>([$"patient=Patient/{patient}", "_count=2"]));
+        Assert.Equal(expected, observations.Count);
+        Assert.All(observations, o => Assert.Equal($"Patient/{patient}", o.Subject!.Reference));
+        var bp = observations.Last(o => o.Code!.Coding[0].Code == "75367002"); // the one added above (ids ascend)
+        Assert.Equal(["8480-6", "8462-4"], bp.Component.Select(c => c.Code!.Coding[0].Code!).ToArray());
+        Assert.Equal(84m, ((Quantity)bp.Component[1].Value!).Value);
+
+        var conditions = await AllPagesAsync<Condition>(nurse, await nurse.SearchAsync<Condition>([$"patient={patient}"]));
+        var confidential = await app.QueryAsync(db => db.Conditions.Where(c => c.PatientId == patient && c.Confidential).Select(c => c.Id).FirstAsync());
+        Assert.DoesNotContain(conditions, c => c.Id == confidential.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var restricted = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.ReadAsync<Condition>($"Condition/{confidential}"));
+        Assert.Equal(HttpStatusCode.Forbidden, restricted.Status);
+        var missing = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.ReadAsync<Condition>("Condition/987654321"));
+        Assert.Equal(HttpStatusCode.Forbidden, missing.Status);
+
+        // The patient sees their own restricted entry, labelled as such.
+        using var meBrowser = await app.SignInAsync(SecureApp.Email(Roles.Patient));
+        var (patientToken, _) = await SecureApp.AuthorizationCodeAsync(meBrowser, "patient/*.rs");
+        var own = await Client(app, patientToken).ReadAsync<Condition>($"Condition/{confidential}");
+        Assert.Equal("R", own!.Meta!.Security.Single().Code);
+
+        // A search names its patient, and only one the caller may open.
+        var noPatient = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Observation>(["code=999791000000106"]));
+        Assert.Equal(HttpStatusCode.BadRequest, noPatient.Status);
+        var strangerId = await app.StrangerAsync();
+        var stranger = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Observation>([$"patient={strangerId}"]));
+        Assert.Equal(HttpStatusCode.Forbidden, stranger.Status);
+    }
+}
