@@ -36,6 +36,24 @@ internal static class ClinicalResources
         fhir.MapGet("/Condition", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 SearchAsync(http, access, db, "Condition", (view, q) => ConditionFilter(view, db, q), c => c.Id, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchCondition").WithSummary("A patient's conditions: patient (required), code, clinical-status, _count.");
+        fhir.MapGet("/Encounter/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.Encounters, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadEncounter").WithSummary("One encounter, if the caller may see it.");
+        fhir.MapGet("/Encounter", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "Encounter", (view, q) => EncounterFilter(view, db, q), e => e.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchEncounter").WithSummary("A patient's encounters: patient (required), date, _count.");
+        fhir.MapGet("/Immunization/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.Immunisations, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadImmunization").WithSummary("One immunisation, if the caller may see it.");
+        fhir.MapGet("/Immunization", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "Immunization", (view, q) => ImmunizationFilter(view, db, q), i => i.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchImmunization").WithSummary("A patient's immunisations: patient (required), vaccine-code, _count.");
+        fhir.MapGet("/MedicationStatement/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.MedicationStatements, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadMedicationStatement").WithSummary("One medication statement, if the caller may see it.");
+        fhir.MapGet("/MedicationStatement", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "MedicationStatement", (view, q) => MedicationFilter(view, db, q), m => m.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchMedicationStatement").WithSummary("A patient's medicines: patient (required), code, status, _count.");
     }
 
     private static async Task<IResult> ReadAsync<T>(string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, IQueryable<T> set,
@@ -162,6 +180,49 @@ internal static class ClinicalResources
         return (q, null);
     }
 
+    private static (IQueryable<JoinedUp.Record.Encounter>?, IResult?) EncounterFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.VisibleEncounters(db.Encounters.AsNoTracking());
+        foreach (var date in query["date"].OfType<string>())
+        {
+            if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
+            var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            q = d.Prefix switch
+            {
+                "ge" => q.Where(e => e.StartAt >= start),
+                "gt" => q.Where(e => e.StartAt >= end),
+                "le" => q.Where(e => e.StartAt < end),
+                "lt" => q.Where(e => e.StartAt < start),
+                "ne" => q.Where(e => e.StartAt < start || e.StartAt >= end),
+                _ => q.Where(e => e.StartAt >= start && e.StartAt < end),
+            };
+        }
+        return (q, null);
+    }
+
+    private static (IQueryable<Immunisation>?, IResult?) ImmunizationFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.Visible(db.Immunisations.AsNoTracking());
+        var codes = query["vaccine-code"].OfType<string>().SelectMany(v => v.Split(',')).Select(t => t[(t.IndexOf('|', StringComparison.Ordinal) + 1)..]).ToList();
+        if (codes.Count > 0) q = q.Where(i => codes.Contains(i.VaccineCode));
+        return (q, null);
+    }
+
+    private static (IQueryable<JoinedUp.Record.MedicationStatement>?, IResult?) MedicationFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.Visible(db.MedicationStatements.AsNoTracking());
+        if (Codes(query, out var codes, out var codeError) is false) return (null, codeError);
+        if (codes.Count > 0) q = q.Where(m => codes.Contains(m.Code));
+        if (query["status"].FirstOrDefault() is { } status)
+        {
+            MedicationStatus? s = status switch { "active" => MedicationStatus.Active, "completed" => MedicationStatus.Completed, "stopped" => MedicationStatus.Stopped, _ => null };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is active, completed or stopped.", "status"));
+            q = q.Where(m => m.Status == s);
+        }
+        return (q, null);
+    }
+
     /// <summary>code=system|code,code2: comma lists; a system other than the code's own matches nothing.</summary>
     private static bool Codes(IQueryCollection query, out List<string> codes, out IResult? error)
     {
@@ -229,6 +290,84 @@ internal static class ClinicalResources
         System = unit is null ? null : Ucum,
         Code = unit,
     };
+
+    private static void Label(Resource resource, bool confidential)
+    {
+        if (confidential) resource.Meta!.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
+    }
+
+    internal static Resource ToFhir(JoinedUp.Record.Encounter e)
+    {
+        var resource = new Hl7.Fhir.Model.Encounter
+        {
+            Id = e.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(e),
+            Status = e.Status switch
+            {
+                EncounterStatus.Planned => Hl7.Fhir.Model.Encounter.EncounterStatus.Planned,
+                EncounterStatus.InProgress => Hl7.Fhir.Model.Encounter.EncounterStatus.InProgress,
+                EncounterStatus.Cancelled => Hl7.Fhir.Model.Encounter.EncounterStatus.Cancelled,
+                _ => Hl7.Fhir.Model.Encounter.EncounterStatus.Finished,
+            },
+            Class = e.Class switch
+            {
+                EncounterClass.Home => new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "HH", "home health"),
+                EncounterClass.Virtual => new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "VR", "virtual"),
+                EncounterClass.Inpatient => new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP", "inpatient encounter"),
+                EncounterClass.Emergency => new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "EMER", "emergency"),
+                _ => new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"),
+            },
+            Subject = Subject(e.PatientId),
+            Period = new Period(new FhirDateTime(new DateTimeOffset(DateTime.SpecifyKind(e.StartAt, DateTimeKind.Utc))),
+                e.EndAt is { } end ? new FhirDateTime(new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc))) : null),
+        };
+        if (e.TypeCode is { } type) resource.Type.Add(new CodeableConcept(CodeSystems.Snomed, type));
+        Label(resource, e.Confidential);
+        return resource;
+    }
+
+    internal static Resource ToFhir(Immunisation i)
+    {
+        var resource = new Immunization
+        {
+            Id = i.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(i),
+            Status = i.Status switch
+            {
+                ImmunisationStatus.NotDone => Immunization.ImmunizationStatusCodes.NotDone,
+                ImmunisationStatus.EnteredInError => Immunization.ImmunizationStatusCodes.EnteredInError,
+                _ => Immunization.ImmunizationStatusCodes.Completed,
+            },
+            VaccineCode = new CodeableConcept(i.CodeSystem, i.VaccineCode, i.Display, i.Display),
+            Patient = Subject(i.PatientId),
+            Occurrence = new FhirDateTime(i.OccurredOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+        };
+        if (i.DoseNumber is { } dose) resource.ProtocolApplied.Add(new Immunization.ProtocolAppliedComponent { DoseNumber = new PositiveInt(dose) });
+        Label(resource, i.Confidential);
+        return resource;
+    }
+
+    internal static Resource ToFhir(JoinedUp.Record.MedicationStatement m)
+    {
+        var resource = new Hl7.Fhir.Model.MedicationStatement
+        {
+            Id = m.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(m),
+            Status = m.Status switch
+            {
+                MedicationStatus.Completed => Hl7.Fhir.Model.MedicationStatement.MedicationStatusCodes.Completed,
+                MedicationStatus.Stopped => Hl7.Fhir.Model.MedicationStatement.MedicationStatusCodes.Stopped,
+                _ => Hl7.Fhir.Model.MedicationStatement.MedicationStatusCodes.Active,
+            },
+            Medication = new CodeableConcept(m.CodeSystem, m.Code, m.Display, m.Display),
+            Subject = Subject(m.PatientId),
+            Effective = new Period(new FhirDateTime(m.StartedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                m.EndedOn is { } ended ? new FhirDateTime(ended.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) : null),
+        };
+        if (m.Dosage is { } dosage) resource.Dosage.Add(new Dosage { Text = dosage });
+        Label(resource, m.Confidential);
+        return resource;
+    }
 
     internal static Resource ToFhir(JoinedUp.Record.Condition c)
     {

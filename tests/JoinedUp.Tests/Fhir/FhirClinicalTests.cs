@@ -84,4 +84,35 @@ public class FhirClinicalTests
         var stranger = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Observation>([$"patient={strangerId}"]));
         Assert.Equal(HttpStatusCode.Forbidden, stranger.Status);
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task Encounters_immunisations_and_medicines_come_back_complete_for_the_practice_and_the_safeguarding_contact_stays_hidden(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var system = Client(app, await app.ClientCredentialsTokenAsync());
+        var patient = await app.DemoPatientAsync();
+
+        // The practice sees every encounter but the one at the (sensitive) safeguarding service.
+        var encounters = await AllPagesAsync<Encounter>(system, await system.SearchAsync<Encounter>([$"patient={patient}", "_count=3"]));
+        var safeguarding = await app.QueryAsync(db => db.Services.Where(s => s.Code == "children-safeguarding").Select(s => s.Id).FirstAsync());
+        var allEncounters = await app.QueryAsync(db => db.Encounters.CountAsync(e => e.PatientId == patient));
+        var hidden = await app.QueryAsync(db => db.Encounters.CountAsync(e => e.PatientId == patient && (e.ServiceId == safeguarding || e.RecordedByServiceId == safeguarding)));
+        Assert.True(hidden >= 1);
+        Assert.Equal(allEncounters - hidden, encounters.Count);
+        Assert.All(encounters, e => Assert.Empty(e.Meta!.Security));
+
+        var medicines = await AllPagesAsync<MedicationStatement>(system, await system.SearchAsync<MedicationStatement>([$"patient={patient}"]));
+        Assert.Equal(await app.QueryAsync(db => db.MedicationStatements.CountAsync(m => m.PatientId == patient)), medicines.Count);
+
+        // A child at the same practice with immunisations: all of them, with their dose numbers.
+        var child = await app.QueryAsync(db => db.Immunisations.Where(i => i.PatientId != patient && db.Patients.Any(p => p.Id == i.PatientId && p.RegisteredPractice!.OdsCode == "Z10001"))
+            .Select(i => i.PatientId).FirstOrDefaultAsync());
+        if (child != 0)
+        {
+            var immunisations = await AllPagesAsync<Immunization>(system, await system.SearchAsync<Immunization>([$"patient={child}"]));
+            Assert.Equal(await app.QueryAsync(db => db.Immunisations.CountAsync(i => i.PatientId == child)), immunisations.Count);
+            Assert.All(immunisations, i => Assert.Equal($"Patient/{child}", i.Patient!.Reference));
+        }
+    }
 }

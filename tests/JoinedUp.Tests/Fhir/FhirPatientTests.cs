@@ -31,7 +31,7 @@ public class FhirPatientTests
         var capability = await Client(app, null).CapabilityStatementAsync();
         Assert.NotNull(capability);
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
-        Assert.Equal(["Patient", "Observation", "Condition"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
+        Assert.Equal(["Patient", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
         var patient = capability.Rest[0].Resource[0];
         Assert.Equal("Patient", patient.Type);
         Assert.Equal(
