@@ -47,6 +47,7 @@ internal static class FhirEndpoints
 
         fhir.MapPatientWrites();
         fhir.MapClinicalResources();
+        fhir.MapDirectoryResources();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -127,6 +128,8 @@ internal static class Capability
                             ],
                             Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
                         },
+                        Directory("Organization", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Organization", "identifier", "name"),
+                        Directory("HealthcareService", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-HealthcareService", "identifier", "name"),
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
                             Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt")),
                         Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition",
@@ -142,6 +145,19 @@ internal static class Capability
             ],
         };
     }
+
+    /// <summary>A directory resource: public read and search.</summary>
+    private static CapabilityStatement.ResourceComponent Directory(string type, string profile, params string[] parameters) => new()
+    {
+        Type = type,
+        Profile = profile,
+        Interaction =
+        [
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+        ],
+        SearchParam = parameters.Select(p => Param(p, p == "identifier" ? SearchParamType.Token : SearchParamType.String, p == "identifier" ? "system|value" : "contains, any case")).ToList(),
+    };
 
     /// <summary>A clinical resource: read and patient-scoped search (patient is required), code and one more parameter.</summary>
     private static CapabilityStatement.ResourceComponent Clinical(string type, string profile, CapabilityStatement.SearchParamComponent extra) => new()

@@ -31,7 +31,7 @@ public class FhirPatientTests
         var capability = await Client(app, null).CapabilityStatementAsync();
         Assert.NotNull(capability);
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
-        Assert.Equal(["Patient", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
+        Assert.Equal(["Patient", "Organization", "HealthcareService", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
         var patient = capability.Rest[0].Resource[0];
         Assert.Equal("Patient", patient.Type);
         Assert.Equal(
@@ -139,5 +139,22 @@ public class FhirPatientTests
         Assert.Contains("birthdate", await badDate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var badNhs = await http.GetAsync("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|1234567890");
         Assert.Equal(HttpStatusCode.BadRequest, badNhs.StatusCode);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task The_directory_is_public_organisations_by_ODS_code_and_the_catalogue_as_HealthcareService()
+    {
+        await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite);
+        var client = Client(app, null);
+        var practices = await client.SearchAsync<Organization>(["identifier=https://fhir.nhs.uk/Id/ods-organization-code|Z10001"]);
+        var practice = Assert.Single(practices!.Entry).Resource as Organization;
+        Assert.Equal("Z10001", practice!.Identifier[0].Value);
+
+        var services = await client.SearchAsync<HealthcareService>([]);
+        Assert.Equal(17, services!.Entry.Count);
+        var spa = (await client.SearchAsync<HealthcareService>(["identifier=spa"]))!.Entry.Single().Resource as HealthcareService;
+        var provider = await client.ReadAsync<Organization>(spa!.ProvidedBy!.Reference!);
+        Assert.False(string.IsNullOrEmpty(provider!.Name));
+        Assert.NotEmpty(spa.AvailableTime[0].DaysOfWeek);
     }
 }
