@@ -56,6 +56,39 @@ internal static class ClinicalResources
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchMedicationStatement").WithSummary("A patient's medicines: patient (required), code, status, _count.");
     }
 
+    /// <summary>
+    /// Patient/{id}/$everything: the patient and every entry of theirs the caller may see (the same view as the UI), as
+    /// one searchset bundle. Audited as one read of the record.
+    /// </summary>
+    public static void MapEverything(this RouteGroupBuilder fhir) =>
+        fhir.MapGet("/Patient/{id}/$everything", async (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+            {
+                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var patientId)) return FhirResults.Forbidden();
+                var opened = await access.BeginOpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordRead), $"Patient/{patientId}/$everything", ct).ConfigureAwait(false);
+                if (opened.View is null) return FhirResults.Forbidden();
+                var view = opened.View;
+                var resources = new List<Resource>();
+                if (await PatientMapping.ReadAsync(db, patientId, ct).ConfigureAwait(false) is { } patient) resources.Add(patient);
+                var conditions = view.Level == AccessLevel.Triage
+                    ? view.TriageConditions(db.Conditions.AsNoTracking()).Union(view.Visible(db.Conditions.AsNoTracking()))
+                    : view.Visible(db.Conditions.AsNoTracking());
+                resources.AddRange((await conditions.OrderBy(c => c.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources.AddRange((await view.Visible(db.Observations.AsNoTracking()).OrderBy(o => o.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources.AddRange((await view.VisibleEncounters(db.Encounters.AsNoTracking()).OrderBy(e => e.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources.AddRange((await view.Visible(db.Immunisations.AsNoTracking()).OrderBy(i => i.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources.AddRange((await view.Visible(db.MedicationStatements.AsNoTracking()).OrderBy(m => m.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                await opened.Audited.ConfigureAwait(false);
+                var baseUrl = FhirEndpoints.BaseUrl(http);
+                var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = resources.Count };
+                bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/Patient/{id}/$everything" });
+                foreach (var r in resources)
+                {
+                    bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{r.TypeName}/{r.Id}", Resource = r, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
+                }
+                return FhirResults.Resource(bundle);
+            })
+            .RequirePermission(Permission.RecordRead).WithName("FhirPatientEverything").WithSummary("The patient and everything of theirs the caller may see.");
+
     private static async Task<IResult> ReadAsync<T>(string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, IQueryable<T> set,
         Func<T, Resource> map, CancellationToken ct) where T : ClinicalEntry
     {

@@ -47,6 +47,7 @@ internal static class FhirEndpoints
 
         fhir.MapPatientWrites();
         fhir.MapClinicalResources();
+        fhir.MapEverything();
         fhir.MapDirectoryResources();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
@@ -113,6 +114,7 @@ internal static class Capability
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update },
                             ],
+                            Operation = [new CapabilityStatement.OperationComponent { Name = "everything", Definition = "http://hl7.org/fhir/OperationDefinition/Patient-everything" }],
                             ReadHistory = true,
                             UpdateCreate = false,
                             ConditionalCreate = true,

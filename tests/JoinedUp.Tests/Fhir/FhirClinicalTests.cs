@@ -77,6 +77,13 @@ public class FhirClinicalTests
         var own = await Client(app, patientToken).ReadAsync<Condition>($"Condition/{confidential}");
         Assert.Equal("R", own!.Meta!.Security.Single().Code);
 
+        // $everything: the same view in one bundle (the confidential condition left out for the nurse).
+        using var http = app.Bearer(token);
+        var everything = System.Text.Json.JsonSerializer.Deserialize<Bundle>(await http.GetStringAsync($"/fhir/Patient/{patient}/$everything"), JoinedUp.Web.Fhir.FhirJson.Write)!;
+        Assert.Equal(1, everything.Entry.Count(e => e.Resource is Patient));
+        Assert.Equal(expected, everything.Entry.Count(e => e.Resource is Observation));
+        Assert.Equal(conditions.Count, everything.Entry.Count(e => e.Resource is Condition));
+
         // A search names its patient, and only one the caller may open.
         var noPatient = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Observation>(["code=999791000000106"]));
         Assert.Equal(HttpStatusCode.BadRequest, noPatient.Status);
