@@ -49,6 +49,7 @@ internal static class FhirEndpoints
         fhir.MapClinicalResources();
         fhir.MapEverything();
         fhir.MapDirectoryResources();
+        fhir.MapStaffResources();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -132,6 +133,19 @@ internal static class Capability
                         },
                         Directory("Organization", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Organization", "identifier", "name"),
                         Directory("HealthcareService", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-HealthcareService", "identifier", "name"),
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Practitioner",
+                            Profile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Practitioner",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "PractitionerRole",
+                            Profile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-PractitionerRole",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
+                            SearchParam = [Param("practitioner", SearchParamType.Reference, "Practitioner/<id>"), Param("organization", SearchParamType.Reference, "Organization/<id>")],
+                        },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
                             Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt")),
                         Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition",

@@ -31,7 +31,7 @@ public class FhirPatientTests
         var capability = await Client(app, null).CapabilityStatementAsync();
         Assert.NotNull(capability);
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
-        Assert.Equal(["Patient", "Organization", "HealthcareService", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
+        Assert.Equal(["Patient", "Organization", "HealthcareService", "Practitioner", "PractitionerRole", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
         var patient = capability.Rest[0].Resource[0];
         Assert.Equal("Patient", patient.Type);
         Assert.Equal(
@@ -156,5 +156,21 @@ public class FhirPatientTests
         var provider = await client.ReadAsync<Organization>(spa!.ProvidedBy!.Reference!);
         Assert.False(string.IsNullOrEmpty(provider!.Name));
         Assert.NotEmpty(spa.AvailableTime[0].DaysOfWeek);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Staff_are_Practitioners_with_their_roles_and_teams_for_anyone_signed_in_only()
+    {
+        await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite);
+        var staffId = await app.QueryAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
+            db.Users.Where(u => u.Email == SecureApp.Email(Roles.Clinician)).Select(u => u.StaffMemberId!.Value)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().GetAsync($"/fhir/Practitioner/{staffId}")).StatusCode);
+
+        var client = Client(app, await app.ClientCredentialsTokenAsync());
+        var practitioner = await client.ReadAsync<Practitioner>($"Practitioner/{staffId}");
+        Assert.StartsWith("STF-", practitioner!.Identifier[0].Value, StringComparison.Ordinal);
+        var roles = await client.SearchAsync<PractitionerRole>([$"practitioner=Practitioner/{staffId}"]);
+        var role = Assert.Single(roles!.Entry).Resource as PractitionerRole;
+        Assert.NotEmpty(role!.HealthcareService);
     }
 }

@@ -94,8 +94,8 @@ public class PermissionMatrixTests
     {
         await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite);
         var sources = app.Factory.Services.GetRequiredService<EndpointDataSource>();
-        // These show only the caller's own account, so a sign-in is all they need (the fallback policy).
-        var signInOnly = new HashSet<string>(StringComparer.Ordinal) { "/api/me", "/my" };
+        // These show only the caller's own account, or the staff directory (no patient data), so a sign-in is all they need.
+        var signInOnly = new HashSet<string>(StringComparer.Ordinal) { "/api/me", "/my", "/fhir/Practitioner/{id}", "/fhir/PractitionerRole" };
         var unguarded = new List<string>();
         foreach (var endpoint in sources.Endpoints.OfType<RouteEndpoint>())
         {
