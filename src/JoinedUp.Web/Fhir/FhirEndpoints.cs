@@ -128,6 +128,7 @@ internal static class Capability
                                 Param("name", SearchParamType.String, "Surname or given name, starts with"),
                                 Param("birthdate", SearchParamType.Date, "Date of birth with eq, ne, ge, le, gt, lt"),
                                 Param("general-practitioner", SearchParamType.Reference, "With :identifier and the practice's ODS code"),
+                                Param("_lastUpdated", SearchParamType.Date, "When the record last changed, with eq, ne, ge, le, gt, lt"),
                             ],
                             Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
                         },

@@ -56,7 +56,7 @@ internal static class FhirPatientSearch
 
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        "_id", "identifier", "family", "given", "name", "birthdate", "general-practitioner:identifier", "_count", "_summary", "_cursor", "_format",
+        "_id", "identifier", "family", "given", "name", "birthdate", "general-practitioner:identifier", "_lastUpdated", "_count", "_summary", "_cursor", "_format",
     };
 
     public static async Task<IResult> RunAsync(HttpContext http, RecordAccessService access, CancellationToken ct)
@@ -133,6 +133,21 @@ internal static class FhirPatientSearch
                 "lt" => patients.Where(p => p.BirthDate < start),
                 "ne" => patients.Where(p => p.BirthDate < start || p.BirthDate >= end),
                 _ => patients.Where(p => p.BirthDate >= start && p.BirthDate < end),
+            };
+        }
+        foreach (var updated in query["_lastUpdated"].OfType<string>())
+        {
+            if (!DateParam.TryParse(updated, out var d)) return Bad("_lastUpdated", $"'{updated}' is not a FHIR date search value: use [prefix]yyyy, yyyy-mm or yyyy-mm-dd.");
+            var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            patients = d.Prefix switch
+            {
+                "ge" => patients.Where(p => p.LastUpdated >= start),
+                "gt" => patients.Where(p => p.LastUpdated >= end),
+                "le" => patients.Where(p => p.LastUpdated < end),
+                "lt" => patients.Where(p => p.LastUpdated < start),
+                "ne" => patients.Where(p => p.LastUpdated < start || p.LastUpdated >= end),
+                _ => patients.Where(p => p.LastUpdated >= start && p.LastUpdated < end),
             };
         }
         foreach (var gp in query["general-practitioner:identifier"].OfType<string>())

@@ -71,6 +71,13 @@ public class FhirPatientWriteTests
 
         var v1 = await client.ReadAsync<Patient>($"Patient/{created.Id}/_history/1");
         Assert.Equal("Testwright", v1!.Name[0].Family);
+        // _lastUpdated finds what changed today, and not what changed before.
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var changed = await client.SearchAsync<Patient>([$"_lastUpdated=ge{today}", $"_id={created.Id}"]);
+        Assert.Single(changed!.Entry, e => e.Resource is Patient);
+        var before = await client.SearchAsync<Patient>([$"_lastUpdated=lt{today}", $"_id={created.Id}"]);
+        Assert.DoesNotContain(before!.Entry, e => e.Resource is Patient);
+
         var history = await client.HistoryAsync($"Patient/{created.Id}");
         Assert.Equal(2, history!.Entry.Count);
         Assert.Equal(["2", "1"], history.Entry.Select(e => e.Resource!.Meta!.VersionId!).ToArray());
