@@ -50,6 +50,7 @@ internal static class FhirEndpoints
         fhir.MapEverything();
         fhir.MapDirectoryResources();
         fhir.MapStaffResources();
+        fhir.MapAuditEvents();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -146,6 +147,18 @@ internal static class Capability
                             Profile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-PractitionerRole",
                             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
                             SearchParam = [Param("practitioner", SearchParamType.Reference, "Practitioner/<id>"), Param("organization", SearchParamType.Reference, "Organization/<id>")],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "AuditEvent",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
+                            SearchParam =
+                            [
+                                Param("patient", SearchParamType.Reference, "Patient/<id>"),
+                                Param("agent", SearchParamType.Reference, "The user id"),
+                                Param("outcome", SearchParamType.Token, "0 allowed, 4 denied, 8 not signed in"),
+                                Param("date", SearchParamType.Date, "yyyy-mm-dd with eq, ge or lt"),
+                            ],
                         },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
                             Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt")),

@@ -31,7 +31,7 @@ public class FhirPatientTests
         var capability = await Client(app, null).CapabilityStatementAsync();
         Assert.NotNull(capability);
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
-        Assert.Equal(["Patient", "Organization", "HealthcareService", "Practitioner", "PractitionerRole", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
+        Assert.Equal(["Patient", "Organization", "HealthcareService", "Practitioner", "PractitionerRole", "AuditEvent", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
         var patient = capability.Rest[0].Resource[0];
         Assert.Equal("Patient", patient.Type);
         Assert.Equal(
@@ -172,5 +172,29 @@ public class FhirPatientTests
         var roles = await client.SearchAsync<PractitionerRole>([$"practitioner=Practitioner/{staffId}"]);
         var role = Assert.Single(roles!.Entry).Resource as PractitionerRole;
         Assert.NotEmpty(role!.HealthcareService);
+    }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task The_audit_trail_reads_as_AuditEvent_for_information_governance_only(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        var practice = Client(app, await app.ClientCredentialsTokenAsync());
+        await practice.ReadAsync<Patient>($"Patient/{patient}");
+        var stranger = await app.StrangerAsync();
+        await Assert.ThrowsAsync<FhirOperationException>(() => practice.ReadAsync<Patient>($"Patient/{stranger}"));
+
+        using var igBrowser = await app.SignInAsync(SecureApp.Email(Roles.InformationGovernance));
+        var (igToken, _) = await SecureApp.AuthorizationCodeAsync(igBrowser, "user/*.rs");
+        var ig = Client(app, igToken);
+        var allowed = await ig.SearchAsync<AuditEvent>([$"patient=Patient/{patient}", "outcome=0"]);
+        Assert.Contains(allowed!.Entry.Select(e => e.Resource).OfType<AuditEvent>(), a => a.Agent[0].AltId == "demo-gp-system" && a.OutcomeDesc == "registered at Z10001");
+        var denied = await ig.SearchAsync<AuditEvent>([$"patient={stranger}", "outcome=4"]);
+        Assert.NotEmpty(denied!.Entry);
+
+        // Nobody else reads the trail.
+        var refused = await Assert.ThrowsAsync<FhirOperationException>(() => practice.SearchAsync<AuditEvent>([]));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
     }
 }
