@@ -110,6 +110,11 @@ internal static class ClinicalResources
         await opened.Audited.ConfigureAwait(false);
         if (entry is null) return FhirResults.Forbidden(); // restricted or outside the triage view: same refusal as no such entry
         var resource = map(entry);
+        // Written through FHIR and unchanged since: return it as it was sent (docs/adr/0003).
+        var stored = await db.ResourceVersions.AsNoTracking()
+            .Where(r => r.ResourceType == resource.TypeName && r.ResourceId == entry.Id && r.VersionId == entry.VersionId)
+            .Select(r => r.Json).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (stored is not null) resource = System.Text.Json.JsonSerializer.Deserialize<Resource>(stored, FhirJson.Write)!;
         return FhirResults.Resource(resource, headers: r =>
         {
             r.Headers.ETag = $"W/\"{resource.Meta!.VersionId}\"";

@@ -51,6 +51,7 @@ internal static class FhirEndpoints
         fhir.MapDirectoryResources();
         fhir.MapStaffResources();
         fhir.MapAuditEvents();
+        fhir.MapObservationWrites();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -161,7 +162,7 @@ internal static class Capability
                             ],
                         },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
-                            Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt")),
+                            Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt"), create: true),
                         Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition",
                             Param("clinical-status", SearchParamType.Token, "active, inactive or resolved")),
                         Clinical("Encounter", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter",
@@ -190,7 +191,7 @@ internal static class Capability
     };
 
     /// <summary>A clinical resource: read and patient-scoped search (patient is required), code and one more parameter.</summary>
-    private static CapabilityStatement.ResourceComponent Clinical(string type, string profile, CapabilityStatement.SearchParamComponent extra) => new()
+    private static CapabilityStatement.ResourceComponent Clinical(string type, string profile, CapabilityStatement.SearchParamComponent extra, bool create = false) => new()
     {
         Type = type,
         Profile = profile,
@@ -198,6 +199,7 @@ internal static class Capability
         [
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+            .. (create ? new[] { new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create } } : []),
         ],
         Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
         SearchParam =

@@ -122,4 +122,37 @@ public class FhirClinicalTests
             Assert.All(immunisations, i => Assert.Equal($"Patient/{child}", i.Patient!.Reference));
         }
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task A_GP_system_adds_a_result_for_its_patient_which_is_then_searchable_and_read_back_as_sent(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        var system = Client(app, await app.ClientCredentialsTokenAsync("system/*.cruds"));
+        var result = new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept("http://snomed.info/sct", "999791000000106", "Haemoglobin A1c level - IFCC standardised"),
+            Subject = new ResourceReference($"Patient/{patient}"),
+            Effective = new FhirDateTime(DateTimeOffset.UtcNow.AddDays(-1)),
+            Value = new Quantity { Value = 52, Unit = "mmol/mol", System = "http://unitsofmeasure.org", Code = "mmol/mol" },
+            Note = [new Annotation { Text = new Markdown("Fasting sample") }],
+        };
+        var created = await system.CreateAsync(result);
+        Assert.Equal("1", created!.Meta!.VersionId);
+        var found = await system.SearchAsync<Observation>([$"patient={patient}", "code=http://snomed.info/sct|999791000000106", $"date=ge{DateTime.UtcNow.AddDays(-2):yyyy-MM-dd}"]);
+        Assert.Contains(found!.Entry, e => e.Resource?.Id == created.Id);
+        Assert.Equal(52m, (await app.QueryAsync(db => db.Observations.Where(o => o.Id == long.Parse(created.Id!, System.Globalization.CultureInfo.InvariantCulture)).Select(o => o.Value).FirstAsync())) is { } v ? (decimal)v : 0m);
+        var read = await system.ReadAsync<Observation>($"Observation/{created.Id}");
+        Assert.Equal("Fasting sample", read!.Note.Single().Text); // kept although JoinedUp has no column for it
+
+        // Not for a patient the system has no relationship with, and not without a patient.
+        result.Subject = new ResourceReference($"Patient/{await app.StrangerAsync()}");
+        var refused = await Assert.ThrowsAsync<FhirOperationException>(() => system.CreateAsync(result));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        result.Subject = null;
+        var noSubject = await Assert.ThrowsAsync<FhirOperationException>(() => system.CreateAsync(result));
+        Assert.Equal(HttpStatusCode.BadRequest, noSubject.Status);
+    }
 }
