@@ -176,6 +176,17 @@ internal static class ClinicalResources
         {
             bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{type}/{row.Id}", Resource = map(row), Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
         }
+        // _include=<type>:patient (or :subject) adds the patient, whom this search has already opened (and audited).
+        var includes = query["_include"].OfType<string>().ToList();
+        if (includes.Any(i => i == $"{type}:patient" || i == $"{type}:subject") && rows.Count > 0
+            && await PatientMapping.ReadAsync(db, patientId, ct).ConfigureAwait(false) is { } included)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/Patient/{patientId}", Resource = included, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Include } });
+        }
+        if (includes.FirstOrDefault(i => i != $"{type}:patient" && i != $"{type}:subject") is { } unsupported)
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported, $"_include={unsupported} is not supported; {type}:patient is.", "_include");
+        }
         return FhirResults.Resource(bundle);
     }
 

@@ -202,6 +202,7 @@ internal static class Capability
             .. (create ? new[] { new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create } } : []),
         ],
         Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+        SearchInclude = [$"{type}:patient"],
         SearchParam =
         [
             Param("patient", SearchParamType.Reference, "Required: the patient (Patient/<id>); subject is accepted too"),

@@ -144,6 +144,8 @@ public class FhirClinicalTests
         var found = await system.SearchAsync<Observation>([$"patient={patient}", "code=http://snomed.info/sct|999791000000106", $"date=ge{DateTime.UtcNow.AddDays(-2):yyyy-MM-dd}"]);
         Assert.Contains(found!.Entry, e => e.Resource?.Id == created.Id);
         Assert.Equal(52m, (await app.QueryAsync(db => db.Observations.Where(o => o.Id == long.Parse(created.Id!, System.Globalization.CultureInfo.InvariantCulture)).Select(o => o.Value).FirstAsync())) is { } v ? (decimal)v : 0m);
+        var withPatient = await system.SearchAsync<Observation>([$"patient={patient}", "_include=Observation:patient", "_count=1"]);
+        Assert.Single(withPatient!.Entry, e => e.Resource is Patient && e.Search!.Mode == Bundle.SearchEntryMode.Include);
         var read = await system.ReadAsync<Observation>($"Observation/{created.Id}");
         Assert.Equal("Fasting sample", read!.Note.Single().Text); // kept although JoinedUp has no column for it
 
