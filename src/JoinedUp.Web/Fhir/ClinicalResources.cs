@@ -168,9 +168,7 @@ internal static class ClinicalResources
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/{type}{http.Request.QueryString}" });
         if (more)
         {
-            var next = query.Where(q => q.Key != "_cursor").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))).ToList();
-            next.Add(KeyValuePair.Create("_cursor", (string?)rows[^1].Id.ToString(CultureInfo.InvariantCulture)));
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = $"{baseUrl}/{type}{QueryString.Create(next)}" });
+            bundle.Link.Add(FhirQuery.NextLink(http, type, rows[^1].Id));
         }
         foreach (var row in rows)
         {
@@ -198,17 +196,7 @@ internal static class ClinicalResources
         foreach (var date in query["date"].OfType<string>())
         {
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
-            var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            q = d.Prefix switch
-            {
-                "ge" => q.Where(o => o.EffectiveAt >= start),
-                "gt" => q.Where(o => o.EffectiveAt >= end),
-                "le" => q.Where(o => o.EffectiveAt < end),
-                "lt" => q.Where(o => o.EffectiveAt < start),
-                "ne" => q.Where(o => o.EffectiveAt < start || o.EffectiveAt >= end),
-                _ => q.Where(o => o.EffectiveAt >= start && o.EffectiveAt < end),
-            };
+            q = q.Where(d, o => o.EffectiveAt);
         }
         return (q, null);
     }
@@ -235,17 +223,7 @@ internal static class ClinicalResources
         foreach (var date in query["date"].OfType<string>())
         {
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
-            var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            q = d.Prefix switch
-            {
-                "ge" => q.Where(e => e.StartAt >= start),
-                "gt" => q.Where(e => e.StartAt >= end),
-                "le" => q.Where(e => e.StartAt < end),
-                "lt" => q.Where(e => e.StartAt < start),
-                "ne" => q.Where(e => e.StartAt < start || e.StartAt >= end),
-                _ => q.Where(e => e.StartAt >= start && e.StartAt < end),
-            };
+            q = q.Where(d, e => e.StartAt);
         }
         return (q, null);
     }

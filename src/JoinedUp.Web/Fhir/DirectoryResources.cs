@@ -37,7 +37,7 @@ internal static class DirectoryResources
                 }
                 if (!string.IsNullOrWhiteSpace(name))
                 {
-                    var n = "%" + name.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+                    var n = FhirQuery.LikePattern(name, contains: true);
                     q = q.Where(o => EF.Functions.Like(o.Name.ToLower(), n, "\\"));
                 }
                 var list = await q.OrderBy(o => o.Id).Take(Math.Clamp(_count ?? 100, 1, 500)).ToListAsync(ct).ConfigureAwait(false);
@@ -64,7 +64,7 @@ internal static class DirectoryResources
                 }
                 if (!string.IsNullOrWhiteSpace(name))
                 {
-                    var n = "%" + name.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+                    var n = FhirQuery.LikePattern(name, contains: true);
                     q = q.Where(s => EF.Functions.Like(s.Name.ToLower(), n, "\\"));
                 }
                 var list = await q.OrderBy(s => s.Id).ToListAsync(ct).ConfigureAwait(false);

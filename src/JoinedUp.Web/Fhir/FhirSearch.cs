@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Linq.Expressions;
+using Expression = System.Linq.Expressions.Expression;
 using Hl7.Fhir.Model;
 using JoinedUp.Record;
 using JoinedUp.Security;
@@ -41,6 +43,67 @@ internal readonly record struct DateParam(string Prefix, DateOnly Start, DateOnl
             return true;
         }
         return false;
+    }
+}
+
+/// <summary>Search helpers shared by every FHIR search: date prefixes as query filters, starts-with patterns, next links.</summary>
+internal static class FhirQuery
+{
+    /// <summary>Applies a date search value to a DateTime column (UTC): the prefix against the range the value's precision covers.</summary>
+    public static IQueryable<T> Where<T>(this IQueryable<T> query, DateParam d, Expression<Func<T, DateTime>> column)
+    {
+        var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        Expression<Func<DateTime, bool>> test = d.Prefix switch
+        {
+            "ge" => v => v >= start,
+            "gt" => v => v >= end,
+            "le" => v => v < end,
+            "lt" => v => v < start,
+            "ne" => v => v < start || v >= end,
+            _ => v => v >= start && v < end,
+        };
+        return query.Where(Compose(column, test));
+    }
+
+    /// <summary>The same for a DateOnly column (birth dates).</summary>
+    public static IQueryable<T> Where<T>(this IQueryable<T> query, DateParam d, Expression<Func<T, DateOnly>> column)
+    {
+        var (start, end) = (d.Start, d.EndExclusive);
+        Expression<Func<DateOnly, bool>> test = d.Prefix switch
+        {
+            "ge" => v => v >= start,
+            "gt" => v => v >= end,
+            "le" => v => v < end,
+            "lt" => v => v < start,
+            "ne" => v => v < start || v >= end,
+            _ => v => v >= start && v < end,
+        };
+        return query.Where(Compose(column, test));
+    }
+
+    /// <summary>x => test(column(x)), inlined so that EF translates it.</summary>
+    private static Expression<Func<T, bool>> Compose<T, TValue>(Expression<Func<T, TValue>> column, Expression<Func<TValue, bool>> test) =>
+        Expression.Lambda<Func<T, bool>>(new Replace(test.Parameters[0], column.Body).Visit(test.Body), column.Parameters);
+
+    private sealed class Replace(ParameterExpression from, Expression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
+
+    /// <summary>A lower-case LIKE pattern with the value's wildcards escaped (escape character backslash): "starts with" or "contains".</summary>
+    public static string LikePattern(string value, bool contains = false)
+    {
+        var escaped = value.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+        return (contains ? "%" : "") + escaped + "%";
+    }
+
+    /// <summary>The next page's link: the same query with the keyset cursor after <paramref name="lastId"/>.</summary>
+    public static Bundle.LinkComponent NextLink(HttpContext http, string type, long lastId)
+    {
+        var next = http.Request.Query.Where(q => q.Key != "_cursor").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))).ToList();
+        next.Add(KeyValuePair.Create("_cursor", (string?)lastId.ToString(CultureInfo.InvariantCulture)));
+        return new Bundle.LinkComponent { Relation = "next", Url = $"{FhirEndpoints.BaseUrl(http)}/{type}{QueryString.Create(next)}" };
     }
 }
 
@@ -108,47 +171,28 @@ internal static class FhirPatientSearch
         }
         foreach (var family in query["family"].OfType<string>())
         {
-            var f = StartsWith(family);
+            var f = FhirQuery.LikePattern(family);
             patients = patients.Where(p => EF.Functions.Like(p.FamilyName.ToLower(), f, "\\"));
         }
         foreach (var given in query["given"].OfType<string>())
         {
-            var g = StartsWith(given);
+            var g = FhirQuery.LikePattern(given);
             patients = patients.Where(p => EF.Functions.Like(p.GivenName.ToLower(), g, "\\"));
         }
         foreach (var name in query["name"].OfType<string>())
         {
-            var n = StartsWith(name);
+            var n = FhirQuery.LikePattern(name);
             patients = patients.Where(p => EF.Functions.Like(p.FamilyName.ToLower(), n, "\\") || EF.Functions.Like(p.GivenName.ToLower(), n, "\\"));
         }
         foreach (var birthdate in query["birthdate"].OfType<string>())
         {
             if (!DateParam.TryParse(birthdate, out var d)) return Bad("birthdate", $"'{birthdate}' is not a FHIR date search value: use [prefix]yyyy, yyyy-mm or yyyy-mm-dd with prefix eq, ne, ge, le, gt or lt.");
-            var (start, end) = (d.Start, d.EndExclusive);
-            patients = d.Prefix switch
-            {
-                "ge" => patients.Where(p => p.BirthDate >= start),
-                "gt" => patients.Where(p => p.BirthDate >= end),
-                "le" => patients.Where(p => p.BirthDate < end),
-                "lt" => patients.Where(p => p.BirthDate < start),
-                "ne" => patients.Where(p => p.BirthDate < start || p.BirthDate >= end),
-                _ => patients.Where(p => p.BirthDate >= start && p.BirthDate < end),
-            };
+            patients = patients.Where(d, p => p.BirthDate);
         }
         foreach (var updated in query["_lastUpdated"].OfType<string>())
         {
             if (!DateParam.TryParse(updated, out var d)) return Bad("_lastUpdated", $"'{updated}' is not a FHIR date search value: use [prefix]yyyy, yyyy-mm or yyyy-mm-dd.");
-            var start = d.Start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            var end = d.EndExclusive.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            patients = d.Prefix switch
-            {
-                "ge" => patients.Where(p => p.LastUpdated >= start),
-                "gt" => patients.Where(p => p.LastUpdated >= end),
-                "le" => patients.Where(p => p.LastUpdated < end),
-                "lt" => patients.Where(p => p.LastUpdated < start),
-                "ne" => patients.Where(p => p.LastUpdated < start || p.LastUpdated >= end),
-                _ => patients.Where(p => p.LastUpdated >= start && p.LastUpdated < end),
-            };
+            patients = patients.Where(d, p => p.LastUpdated);
         }
         foreach (var gp in query["general-practitioner:identifier"].OfType<string>())
         {
@@ -187,9 +231,7 @@ internal static class FhirPatientSearch
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/Patient{http.Request.QueryString}" });
         if (more)
         {
-            var next = query.Where(q => q.Key != "_cursor").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))).ToList();
-            next.Add(KeyValuePair.Create("_cursor", (string?)page[^1].ToString(CultureInfo.InvariantCulture)));
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = $"{baseUrl}/Patient{QueryString.Create(next)}" });
+            bundle.Link.Add(FhirQuery.NextLink(http, "Patient", page[^1]));
         }
         var action = PermissionMatrix.Name(Permission.RecordSearch);
         var db = http.RequestServices.GetRequiredService<JoinedUpDbContext>();
@@ -217,10 +259,6 @@ internal static class FhirPatientSearch
         await System.Threading.Tasks.Task.WhenAll(page.Select(id => access.AuditAsync(who, AuditOutcome.Allowed, action, "Patient?search", id, "search result", null, ct))).ConfigureAwait(false);
         return FhirResults.Resource(bundle);
     }
-
-    /// <summary>A case-insensitive starts-with LIKE pattern, with the wildcards in the value escaped.</summary>
-    private static string StartsWith(string value) =>
-        value.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
 
     private static IResult Bad(string parameter, string message) =>
         FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, message, parameter);

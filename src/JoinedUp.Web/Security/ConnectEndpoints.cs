@@ -108,7 +108,7 @@ internal static class ConnectEndpoints
             .AllowAnonymous()
             .WithTags("Sign-in").WithName("SignIn").WithSummary("Form sign-in for the web UI (antiforgery token required).");
 
-        app.MapPost("/account/logout", async Task<IResult> ([FromForm] LogoutForm form, SignInManager<JoinedUpUser> signIn) =>
+        app.MapPost("/account/logout", async Task<IResult> ([FromForm] EmptyForm form, SignInManager<JoinedUpUser> signIn) =>
             {
                 _ = form;
                 await signIn.SignOutAsync().ConfigureAwait(false);
@@ -305,7 +305,8 @@ internal sealed class LoginForm
     public string? ReturnUrl { get; set; }
 }
 
-internal sealed class LogoutForm
-{
-    public string? Reason { get; set; }
-}
+/// <summary>
+/// A form with no fields of its own: binding it makes ASP.NET Core check the antiforgery token of a post that only
+/// needs one (sign out, withdraw a proxy).
+/// </summary>
+internal sealed class EmptyForm;

@@ -102,7 +102,7 @@ internal static class FormEndpoints
             })
             .RequirePermission(Permission.ProxyManage).ExcludeFromDescription();
 
-        app.MapPost("/my/proxies/{proxyId:long}/withdraw", async Task<IResult> (long proxyId, [FromForm] LogoutForm form, HttpContext http, RecordAccessService access, CarerProxyService proxies, CancellationToken ct) =>
+        app.MapPost("/my/proxies/{proxyId:long}/withdraw", async Task<IResult> (long proxyId, [FromForm] EmptyForm form, HttpContext http, RecordAccessService access, CarerProxyService proxies, CancellationToken ct) =>
             {
                 _ = form;
                 var who = http.RequiredCaller();

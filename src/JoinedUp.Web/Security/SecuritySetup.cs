@@ -181,18 +181,13 @@ internal static class SecuritySetup
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(auth.AccessTokenMinutes));
                 // Plain JWT access tokens (signed, not encrypted) so that other resource servers can validate them.
                 o.DisableAccessTokenEncryption();
-                if (!string.IsNullOrWhiteSpace(auth.SigningCertificatePath))
+                if (Certificate(auth, demo, builder.Environment, "the embedded sign-in server needs a PFX certificate to sign tokens (see README \"Configuration\"), or set Security:Authority to use an external issuer") is { } certificate)
                 {
-                    var certificate = X509CertificateLoader.LoadPkcs12FromFile(auth.SigningCertificatePath, auth.SigningCertificatePassword);
                     o.AddSigningCertificate(certificate).AddEncryptionCertificate(certificate);
-                }
-                else if (demo || builder.Environment.IsDevelopment())
-                {
-                    o.AddDevelopmentSigningCertificate().AddDevelopmentEncryptionCertificate();
                 }
                 else
                 {
-                    throw new InvalidOperationException("Security:SigningCertificatePath is not set. Outside demo mode the embedded sign-in server needs a PFX certificate to sign tokens (see README \"Configuration\"), or set Security:Authority to use an external issuer.");
+                    o.AddDevelopmentSigningCertificate().AddDevelopmentEncryptionCertificate();
                 }
                 // Every token request is audited, including those OpenIddict refuses before our endpoint runs (bad secret, used code).
                 o.AddEventHandler<OpenIddict.Server.OpenIddictServerEvents.ApplyTokenResponseContext>(handler => handler.UseInlineHandler(async context =>
@@ -241,18 +236,13 @@ internal static class SecuritySetup
                 {
                     o.AllowAuthorizationCodeFlow();
                     o.SetRedirectionEndpointUris("account/external/callback");
-                    if (!string.IsNullOrWhiteSpace(auth.SigningCertificatePath))
+                    if (Certificate(auth, demo, builder.Environment, "sign-in through an external issuer needs a PFX certificate to protect its state") is { } certificate)
                     {
-                        var certificate = X509CertificateLoader.LoadPkcs12FromFile(auth.SigningCertificatePath, auth.SigningCertificatePassword);
                         o.AddSigningCertificate(certificate).AddEncryptionCertificate(certificate);
-                    }
-                    else if (demo || builder.Environment.IsDevelopment())
-                    {
-                        o.AddDevelopmentSigningCertificate().AddDevelopmentEncryptionCertificate();
                     }
                     else
                     {
-                        throw new InvalidOperationException("Security:SigningCertificatePath is not set: sign-in through an external issuer needs a PFX certificate to protect its state.");
+                        o.AddDevelopmentSigningCertificate().AddDevelopmentEncryptionCertificate();
                     }
                     var aspnet = o.UseAspNetCore().EnableRedirectionEndpointPassthrough();
                     if (!auth.RequireHttps) aspnet.DisableTransportSecurityRequirement();
@@ -307,6 +297,20 @@ internal static class SecuritySetup
             };
         });
         return auth;
+    }
+
+    /// <summary>
+    /// The configured PFX that signs and encrypts, or null to use generated development certificates, which only demo
+    /// mode and Development may do; anywhere else a missing certificate stops start-up with <paramref name="why"/>.
+    /// </summary>
+    private static X509Certificate2? Certificate(AuthOptions auth, bool demo, IHostEnvironment environment, string why)
+    {
+        if (!string.IsNullOrWhiteSpace(auth.SigningCertificatePath))
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(auth.SigningCertificatePath, auth.SigningCertificatePassword);
+        }
+        if (demo || environment.IsDevelopment()) return null;
+        throw new InvalidOperationException($"Security:SigningCertificatePath is not set: outside demo mode {why}.");
     }
 
     private static bool IsSignInAttempt(HttpRequest request) =>

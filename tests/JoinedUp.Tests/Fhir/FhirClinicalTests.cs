@@ -11,18 +11,7 @@ namespace JoinedUp.Tests.Fhir;
 /// <summary>Observations and conditions over FHIR, through the same record rules as the UI, with FhirClient.</summary>
 public class FhirClinicalTests
 {
-    private sealed class BearerHandler(string token, HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
-    private static FhirClient Client(SecureApp app, string token) =>
-        new(new Uri(app.Factory.Server.BaseAddress, "/fhir"), new FhirClientSettings { PreferredFormat = ResourceFormat.Json, VerifyFhirVersion = false },
-            new BearerHandler(token, app.Factory.Server.CreateHandler()));
+    private static FhirClient Client(SecureApp app, string? token) => FhirTestClient.For(app, token);
 
     private static async Task<List<T>> AllPagesAsync<T>(FhirClient client, Bundle? page) where T : Resource
     {

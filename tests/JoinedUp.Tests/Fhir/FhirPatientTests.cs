@@ -10,19 +10,7 @@ namespace JoinedUp.Tests.Fhir;
 /// <summary>The FHIR API's first slice, through the Firely FhirClient as a real FHIR client.</summary>
 public class FhirPatientTests
 {
-    private sealed class BearerHandler(string token, HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
-    private static FhirClient Client(SecureApp app, string? token) =>
-        new(new Uri(app.Factory.Server.BaseAddress, "/fhir"),
-            new FhirClientSettings { PreferredFormat = ResourceFormat.Json, VerifyFhirVersion = false },
-            token is null ? app.Factory.Server.CreateHandler() : new BearerHandler(token, app.Factory.Server.CreateHandler()));
+    private static FhirClient Client(SecureApp app, string? token) => FhirTestClient.For(app, token);
 
     [Fact]
     public async System.Threading.Tasks.Task The_CapabilityStatement_says_what_is_supported_and_how_to_get_a_token()

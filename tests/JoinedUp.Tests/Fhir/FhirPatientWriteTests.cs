@@ -12,18 +12,7 @@ namespace JoinedUp.Tests.Fhir;
 /// <summary>Patient create, update, vread and history through the Firely FhirClient, and the bad input the issue lists.</summary>
 public class FhirPatientWriteTests
 {
-    private sealed class BearerHandler(string token, HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
-    private static FhirClient Client(SecureApp app, string token) =>
-        new(new Uri(app.Factory.Server.BaseAddress, "/fhir"), new FhirClientSettings { PreferredFormat = ResourceFormat.Json, VerifyFhirVersion = false },
-            new BearerHandler(token, app.Factory.Server.CreateHandler()));
+    private static FhirClient Client(SecureApp app, string? token) => FhirTestClient.For(app, token);
 
     /// <summary>A test-range NHS number (999...) with a valid check digit that no patient in the app has.</summary>
     private static async Task<string> FreshNhsNumberAsync(SecureApp app)

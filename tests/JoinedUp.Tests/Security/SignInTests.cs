@@ -53,6 +53,21 @@ public class SignInTests
     }
 
     [Fact]
+    public async Task Sign_out_needs_the_antiforgery_token_and_then_ends_the_session()
+    {
+        await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite);
+        using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        var forged = await nurse.PostAsync("/account/logout", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await nurse.GetAsync("/api/me")).StatusCode);
+
+        var token = await SecureApp.AntiforgeryTokenAsync(nurse, "/record");
+        var signedOut = await nurse.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await nurse.GetAsync("/api/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task Sign_in_attempts_are_rate_limited_per_client_address()
     {
         await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite, new Dictionary<string, string?> { ["Security:SignInAttemptsPerMinute"] = "3" });
