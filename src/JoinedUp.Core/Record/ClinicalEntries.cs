@@ -168,3 +168,57 @@ public sealed class MedicationStatement : ClinicalEntry
 
     public string? Dosage { get; set; }
 }
+
+public enum AllergyStatus
+{
+    Active = 1,
+    Inactive = 2,
+    Resolved = 3,
+}
+
+/// <summary>An allergy or intolerance: the substance (or the allergy's own code), its status and how severe a reaction could be.</summary>
+public sealed class AllergyIntolerance : ClinicalEntry
+{
+    public string CodeSystem { get; set; } = CodeSystems.Snomed;
+
+    public required string Code { get; set; }
+
+    public string? Display { get; set; }
+
+    public AllergyStatus Status { get; set; } = AllergyStatus.Active;
+
+    /// <summary>FHIR criticality as given: "low", "high" or "unable-to-assess".</summary>
+    public string? Criticality { get; set; }
+
+    /// <summary>FHIR category as given: "food", "medication", "environment" or "biologic".</summary>
+    public string? Category { get; set; }
+
+    public DateOnly? RecordedOn { get; set; }
+}
+
+public enum ProcedureStatus
+{
+    Completed = 1,
+    InProgress = 2,
+    NotDone = 3,
+    Stopped = 4,
+    EnteredInError = 5,
+    Unknown = 6,
+}
+
+/// <summary>Something done to or for the person: an operation, a dressing, a review, an assessment.</summary>
+public sealed class Procedure : ClinicalEntry
+{
+    public long? EncounterId { get; set; }
+
+    public string CodeSystem { get; set; } = CodeSystems.Snomed;
+
+    public required string Code { get; set; }
+
+    public string? Display { get; set; }
+
+    public ProcedureStatus Status { get; set; } = ProcedureStatus.Completed;
+
+    /// <summary>When it was done (the start of the period when a period was given), UTC.</summary>
+    public DateTime? PerformedAt { get; set; }
+}

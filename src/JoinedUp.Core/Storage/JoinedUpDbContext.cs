@@ -29,8 +29,12 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<Encounter> Encounters => Set<Encounter>();
     public DbSet<Immunisation> Immunisations => Set<Immunisation>();
     public DbSet<MedicationStatement> MedicationStatements => Set<MedicationStatement>();
+    public DbSet<AllergyIntolerance> Allergies => Set<AllergyIntolerance>();
+    public DbSet<Procedure> Procedures => Set<Procedure>();
 
     public DbSet<ResourceVersion> ResourceVersions => Set<ResourceVersion>();
+    public DbSet<ResourceIdentifier> ResourceIdentifiers => Set<ResourceIdentifier>();
+    public DbSet<ImportCheckpoint> ImportCheckpoints => Set<ImportCheckpoint>();
 
     public DbSet<CareRelationship> CareRelationships => Set<CareRelationship>();
     public DbSet<CarerProxy> CarerProxies => Set<CarerProxy>();
@@ -46,6 +50,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureRecord(builder);
         ConfigureSecurity(builder);
         ConfigureResourceVersions(builder);
+        ConfigureIdentifiers(builder);
         ApplySnakeCase(builder);
     }
 
@@ -196,6 +201,26 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.Display).HasMaxLength(500);
             e.Property(x => x.Dosage).HasMaxLength(500);
         });
+        b.Entity<AllergyIntolerance>(e =>
+        {
+            e.ToTable("allergy_intolerance");
+            ConfigureClinical(e);
+            e.Property(x => x.CodeSystem).HasMaxLength(200);
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Display).HasMaxLength(500);
+            e.Property(x => x.Criticality).HasMaxLength(32);
+            e.Property(x => x.Category).HasMaxLength(32);
+        });
+        b.Entity<Procedure>(e =>
+        {
+            e.ToTable("procedure");
+            ConfigureClinical(e);
+            e.HasIndex(x => new { x.Code, x.PatientId });
+            e.Property(x => x.CodeSystem).HasMaxLength(200);
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Display).HasMaxLength(500);
+            e.HasOne<Encounter>().WithMany().HasForeignKey(x => x.EncounterId).OnDelete(DeleteBehavior.SetNull);
+        });
     }
 
     private static void ConfigureClinical<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e)
@@ -217,6 +242,27 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         e.Property(x => x.ResourceType).HasMaxLength(64);
         e.Property(x => x.Method).HasMaxLength(16);
     });
+
+    private static void ConfigureIdentifiers(ModelBuilder b)
+    {
+        b.Entity<ResourceIdentifier>(e =>
+        {
+            e.ToTable("resource_identifier");
+            // The guarantee behind conditional create and resumable import: one resource per type, system and value.
+            e.HasIndex(x => new { x.ResourceType, x.System, x.Value }).IsUnique();
+            e.HasIndex(x => new { x.ResourceType, x.ResourceId });
+            e.Property(x => x.ResourceType).HasMaxLength(64);
+            e.Property(x => x.System).HasMaxLength(200);
+            e.Property(x => x.Value).HasMaxLength(200);
+        });
+        b.Entity<ImportCheckpoint>(e =>
+        {
+            e.ToTable("import_checkpoint");
+            e.HasIndex(x => x.FileHash).IsUnique();
+            e.Property(x => x.FileHash).HasMaxLength(64);
+            e.Property(x => x.FileName).HasMaxLength(260);
+        });
+    }
 
     private static void ConfigureSecurity(ModelBuilder b)
     {

@@ -14,7 +14,10 @@ internal static class FhirBody
     /// <summary>The largest single-resource body accepted (bundles and bulk import have their own limits).</summary>
     public const int MaxResourceBytes = 1024 * 1024;
 
-    public static async Task<(T? Resource, IResult? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : Resource
+    /// <summary>The largest transaction or batch bundle accepted; bigger loads go through bulk import.</summary>
+    public const int MaxBundleBytes = 32 * 1024 * 1024;
+
+    public static async Task<(T? Resource, IResult? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct, int maxBytes = MaxResourceBytes) where T : Resource
     {
         var type = http.Request.ContentType?.Split(';')[0].Trim();
         if (type is not ("application/fhir+json" or "application/json"))
@@ -22,13 +25,13 @@ internal static class FhirBody
             return (null, FhirResults.Problem(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
                 $"Send the resource as application/fhir+json (got '{type ?? "no content type"}')."));
         }
-        if (http.Request.ContentLength > MaxResourceBytes) return (null, TooLarge());
+        if (http.Request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
         while ((read = await http.Request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > MaxResourceBytes) return (null, TooLarge());
+            if (buffer.Length + read > maxBytes) return (null, TooLarge(maxBytes));
             buffer.Write(chunk, 0, read);
         }
         var json = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -66,6 +69,8 @@ internal static class FhirBody
         return (typed, null);
     }
 
-    private static IResult TooLarge() => FhirResults.Problem(StatusCodes.Status413PayloadTooLarge, OperationOutcome.IssueType.TooCostly,
-        $"The resource is larger than {MaxResourceBytes / 1024} KiB. Send large data as a transaction bundle or through bulk import.");
+    private static IResult TooLarge(int maxBytes) => FhirResults.Problem(StatusCodes.Status413PayloadTooLarge, OperationOutcome.IssueType.TooCostly,
+        maxBytes == MaxResourceBytes
+            ? $"The resource is larger than {maxBytes / 1024} KiB. Send large data as a transaction bundle or through bulk import."
+            : $"The bundle is larger than {maxBytes / (1024 * 1024)} MiB. Split it, or load it with bulk import ($import or `joinedup import`).");
 }

@@ -41,7 +41,7 @@ internal static class FhirEndpoints
             .RequirePermission(Permission.RecordRead)
             .WithName("FhirReadPatient").WithSummary("Reads a Patient (UK Core identifiers), with ETag and Last-Modified.");
 
-        fhir.MapGet("/Patient", (HttpContext http, RecordAccessService access, CancellationToken ct) => FhirPatientSearch.RunAsync(http, access, ct))
+        fhir.MapGet("/Patient", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) => FhirPatientSearch.RunAsync(http, access, db, ct))
             .RequirePermission(Permission.RecordSearch)
             .WithName("FhirSearchPatient").WithSummary("Searches Patients the caller may open: _id, identifier, family, given, name, birthdate, general-practitioner:identifier, _count, _summary=count.");
 
@@ -52,6 +52,7 @@ internal static class FhirEndpoints
         fhir.MapStaffResources();
         fhir.MapAuditEvents();
         fhir.MapObservationWrites();
+        fhir.MapBundles();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>

@@ -122,7 +122,7 @@ internal static class FhirPatientSearch
         "_id", "identifier", "family", "given", "name", "birthdate", "general-practitioner:identifier", "_lastUpdated", "_count", "_summary", "_cursor", "_format",
     };
 
-    public static async Task<IResult> RunAsync(HttpContext http, RecordAccessService access, CancellationToken ct)
+    public static async Task<IResult> RunAsync(HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct)
     {
         var who = http.RequiredCaller();
         var query = http.Request.Query;
@@ -157,7 +157,8 @@ internal static class FhirPatientSearch
             {
                 if (system == PatientMapping.NhsNumberSystem && !NhsNumber.TryParse(value, out _, out var error)) return Bad("identifier", error!);
                 patients = system is null or ""
-                    ? patients.Where(p => p.NhsNumber == value || p.LocalIdentifier == value)
+                    ? patients.Where(p => p.NhsNumber == value || p.LocalIdentifier == value
+                        || db.ResourceIdentifiers.Any(r => r.ResourceType == "Patient" && r.Value == value && r.ResourceId == p.Id))
                     : patients.Where(p => p.NhsNumber == value);
             }
             else if (system == PatientMapping.LocalIdentifierSystem)
@@ -166,7 +167,8 @@ internal static class FhirPatientSearch
             }
             else
             {
-                patients = patients.Where(_ => false); // an identifier system this server does not hold matches nobody
+                // Any other system: the identifiers the patient was sent with (e.g. a hospital number).
+                patients = patients.Where(p => db.ResourceIdentifiers.Any(r => r.ResourceType == "Patient" && r.System == system && r.Value == value && r.ResourceId == p.Id));
             }
         }
         foreach (var family in query["family"].OfType<string>())
@@ -234,7 +236,6 @@ internal static class FhirPatientSearch
             bundle.Link.Add(FhirQuery.NextLink(http, "Patient", page[^1]));
         }
         var action = PermissionMatrix.Name(Permission.RecordSearch);
-        var db = http.RequestServices.GetRequiredService<JoinedUpDbContext>();
         foreach (var id in page)
         {
             if (await PatientMapping.ReadAsync(db, id, ct).ConfigureAwait(false) is not { } resource) continue;

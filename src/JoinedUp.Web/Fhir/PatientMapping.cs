@@ -10,9 +10,9 @@ namespace JoinedUp.Web.Fhir;
 /// <summary>UK Core identifier systems and the mapping of JoinedUp's patient to FHIR R4 Patient.</summary>
 internal static class PatientMapping
 {
-    public const string NhsNumberSystem = "https://fhir.nhs.uk/Id/nhs-number";
-    public const string OdsCodeSystem = "https://fhir.nhs.uk/Id/ods-organization-code";
-    public const string LocalIdentifierSystem = "https://joinedup.example/Id/local-identifier";
+    public const string NhsNumberSystem = FhirSystems.NhsNumber;
+    public const string OdsCodeSystem = FhirSystems.OdsCode;
+    public const string LocalIdentifierSystem = FhirSystems.LocalIdentifier;
 
     /// <summary>The patient's demographics as a FHIR Patient (call only after the record rules allowed the read).</summary>
     public static async Task<FhirPatient?> ReadAsync(JoinedUpDbContext db, long id, CancellationToken ct)

@@ -68,7 +68,7 @@ public class FhirClinicalTests
 
         // $everything: the same view in one bundle (the confidential condition left out for the nurse).
         using var http = app.Bearer(token);
-        var everything = System.Text.Json.JsonSerializer.Deserialize<Bundle>(await http.GetStringAsync($"/fhir/Patient/{patient}/$everything"), JoinedUp.Web.Fhir.FhirJson.Write)!;
+        var everything = System.Text.Json.JsonSerializer.Deserialize<Bundle>(await http.GetStringAsync($"/fhir/Patient/{patient}/$everything"), JoinedUp.Fhir.FhirJson.Write)!;
         Assert.Equal(1, everything.Entry.Count(e => e.Resource is Patient));
         Assert.Equal(expected, everything.Entry.Count(e => e.Resource is Observation));
         Assert.Equal(conditions.Count, everything.Entry.Count(e => e.Resource is Condition));

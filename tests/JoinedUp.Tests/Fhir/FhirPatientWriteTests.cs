@@ -79,7 +79,7 @@ public class FhirPatientWriteTests
         await using var app = await SecureApp.StartAsync(provider);
         var token = await app.ClientCredentialsTokenAsync("system/*.cruds");
         var nhs = await FreshNhsNumberAsync(app);
-        var body = JoinedUp.Web.Fhir.FhirJson.Serialize(NewPatient(nhs));
+        var body = JoinedUp.Fhir.FhirJson.Serialize(NewPatient(nhs));
         var statuses = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
         {
             using var http = app.Bearer(token);
@@ -120,17 +120,17 @@ public class FhirPatientWriteTests
         Assert.Contains("birthDate", badDate.Body, StringComparison.Ordinal);
 
         var badNhs = NewPatient("9990000019");
-        var invalid = await Post(JoinedUp.Web.Fhir.FhirJson.Serialize(badNhs));
+        var invalid = await Post(JoinedUp.Fhir.FhirJson.Serialize(badNhs));
         Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
         Assert.Contains("Patient.identifier[0].value", invalid.Body, StringComparison.Ordinal);
 
         var huge = NewPatient(await FreshNhsNumberAsync(app));
         huge.Name[0].Text = new string('x', 1_100_000);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await Post(JoinedUp.Web.Fhir.FhirJson.Serialize(huge))).Status);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await Post(JoinedUp.Fhir.FhirJson.Serialize(huge))).Status);
 
         // A clinician cannot register patients; only their GP practice does.
         using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
-        var refused = await nurse.PostAsync("/fhir/Patient", new StringContent(JoinedUp.Web.Fhir.FhirJson.Serialize(NewPatient(await FreshNhsNumberAsync(app))), Encoding.UTF8, "application/fhir+json"));
+        var refused = await nurse.PostAsync("/fhir/Patient", new StringContent(JoinedUp.Fhir.FhirJson.Serialize(NewPatient(await FreshNhsNumberAsync(app))), Encoding.UTF8, "application/fhir+json"));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
 
         Assert.Equal(before, await app.QueryAsync(db => db.Patients.CountAsync()));

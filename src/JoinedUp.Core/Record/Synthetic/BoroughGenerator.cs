@@ -168,6 +168,8 @@ public sealed class BoroughGenerator(StorageOptions storage)
         // Security rows that point at patients and staff go first. The audit trail is kept: it never references rows by key.
         await db.CareRelationships.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ResourceVersions.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.ResourceIdentifiers.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.ImportCheckpoints.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.CarerProxies.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.BreakGlassAccesses.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ConsentDecisions.ExecuteDeleteAsync(ct).ConfigureAwait(false);
@@ -176,6 +178,8 @@ public sealed class BoroughGenerator(StorageOptions storage)
         await db.Users.Where(u => u.PatientId != null || u.StaffMemberId != null)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.PatientId, (long?)null).SetProperty(u => u.StaffMemberId, (int?)null), ct).ConfigureAwait(false);
         await db.Observations.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.Procedures.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.Allergies.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Encounters.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Conditions.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Immunisations.ExecuteDeleteAsync(ct).ConfigureAwait(false);

@@ -321,6 +321,84 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("team_membership", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<string>("CodeSystem")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("code_system");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
+                    b.Property<string>("Criticality")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("criticality");
+
+                    b.Property<string>("Display")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("display");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
+
+                    b.Property<DateOnly?>("RecordedOn")
+                        .HasColumnType("date")
+                        .HasColumnName("recorded_on");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_allergy_intolerance");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_allergy_intolerance_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_allergy_intolerance_recorded_by_service_id");
+
+                    b.ToTable("allergy_intolerance", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.Carer", b =>
                 {
                     b.Property<long>("Id")
@@ -605,6 +683,49 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("immunisation", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.ImportCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Completed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("completed");
+
+                    b.Property<string>("FileHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("file_hash");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)")
+                        .HasColumnName("file_name");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("bigint")
+                        .HasColumnName("position");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_import_checkpoint");
+
+                    b.HasIndex("FileHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_import_checkpoint_file_hash");
+
+                    b.ToTable("import_checkpoint", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.MedicationStatement", b =>
                 {
                     b.Property<long>("Id")
@@ -871,6 +992,128 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasDatabaseName("ix_patient_family_name_given_name");
 
                     b.ToTable("patient", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Record.Procedure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<string>("CodeSystem")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("code_system");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
+                    b.Property<string>("Display")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("display");
+
+                    b.Property<long?>("EncounterId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("encounter_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateTime?>("PerformedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("performed_at");
+
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("recorded_by_service_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_procedure");
+
+                    b.HasIndex("EncounterId")
+                        .HasDatabaseName("ix_procedure_encounter_id");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_procedure_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_procedure_recorded_by_service_id");
+
+                    b.HasIndex("Code", "PatientId")
+                        .HasDatabaseName("ix_procedure_code_patient_id");
+
+                    b.ToTable("procedure", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Record.ResourceIdentifier", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ResourceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("resource_type");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("system");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_resource_identifier");
+
+                    b.HasIndex("ResourceType", "ResourceId")
+                        .HasDatabaseName("ix_resource_identifier_resource_type_resource_id");
+
+                    b.HasIndex("ResourceType", "System", "Value")
+                        .IsUnique()
+                        .HasDatabaseName("ix_resource_identifier_resource_type_system_value");
+
+                    b.ToTable("resource_identifier", (string)null);
                 });
 
             modelBuilder.Entity("JoinedUp.Record.ResourceVersion", b =>
@@ -1878,6 +2121,22 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.Navigation("Team");
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_allergy_intolerance_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_allergy_intolerance_service_recorded_by_service_id");
+                });
+
             modelBuilder.Entity("JoinedUp.Record.Carer", b =>
                 {
                     b.HasOne("JoinedUp.Record.Patient", null)
@@ -2013,6 +2272,28 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasConstraintName("fk_patient_organisation_registered_practice_id");
 
                     b.Navigation("RegisteredPractice");
+                });
+
+            modelBuilder.Entity("JoinedUp.Record.Procedure", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Encounter", null)
+                        .WithMany()
+                        .HasForeignKey("EncounterId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_procedure_encounter_encounter_id");
+
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_procedure_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_procedure_service_recorded_by_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Security.BreakGlassAccess", b =>

@@ -306,6 +306,82 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("team_membership", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<string>("CodeSystem")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_system");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
+                    b.Property<string>("Criticality")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("criticality");
+
+                    b.Property<string>("Display")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("display");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("patient_id");
+
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_by_service_id");
+
+                    b.Property<DateOnly?>("RecordedOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_on");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_allergy_intolerance");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_allergy_intolerance_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_allergy_intolerance_recorded_by_service_id");
+
+                    b.ToTable("allergy_intolerance", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.Carer", b =>
                 {
                     b.Property<long>("Id")
@@ -582,6 +658,47 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("immunisation", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.ImportCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Completed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completed");
+
+                    b.Property<string>("FileHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_hash");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("position");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_import_checkpoint");
+
+                    b.HasIndex("FileHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_import_checkpoint_file_hash");
+
+                    b.ToTable("import_checkpoint", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.MedicationStatement", b =>
                 {
                     b.Property<long>("Id")
@@ -842,6 +959,124 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasDatabaseName("ix_patient_family_name_given_name");
 
                     b.ToTable("patient", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Record.Procedure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<string>("CodeSystem")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_system");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false)
+                        .HasColumnName("confidential");
+
+                    b.Property<string>("Display")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("display");
+
+                    b.Property<long?>("EncounterId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("encounter_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateTime?>("PerformedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("performed_at");
+
+                    b.Property<int?>("RecordedByServiceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_by_service_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_procedure");
+
+                    b.HasIndex("EncounterId")
+                        .HasDatabaseName("ix_procedure_encounter_id");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_procedure_patient_id");
+
+                    b.HasIndex("RecordedByServiceId")
+                        .HasDatabaseName("ix_procedure_recorded_by_service_id");
+
+                    b.HasIndex("Code", "PatientId")
+                        .HasDatabaseName("ix_procedure_code_patient_id");
+
+                    b.ToTable("procedure", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Record.ResourceIdentifier", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ResourceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_type");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_resource_identifier");
+
+                    b.HasIndex("ResourceType", "ResourceId")
+                        .HasDatabaseName("ix_resource_identifier_resource_type_resource_id");
+
+                    b.HasIndex("ResourceType", "System", "Value")
+                        .IsUnique()
+                        .HasDatabaseName("ix_resource_identifier_resource_type_system_value");
+
+                    b.ToTable("resource_identifier", (string)null);
                 });
 
             modelBuilder.Entity("JoinedUp.Record.ResourceVersion", b =>
@@ -1833,6 +2068,22 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.Navigation("Team");
                 });
 
+            modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_allergy_intolerance_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_allergy_intolerance_service_recorded_by_service_id");
+                });
+
             modelBuilder.Entity("JoinedUp.Record.Carer", b =>
                 {
                     b.HasOne("JoinedUp.Record.Patient", null)
@@ -1968,6 +2219,28 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasConstraintName("fk_patient_organisation_registered_practice_id");
 
                     b.Navigation("RegisteredPractice");
+                });
+
+            modelBuilder.Entity("JoinedUp.Record.Procedure", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Encounter", null)
+                        .WithMany()
+                        .HasForeignKey("EncounterId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_procedure_encounter_encounter_id");
+
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_procedure_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RecordedByServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_procedure_service_recorded_by_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Security.BreakGlassAccess", b =>

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 
-namespace JoinedUp.Web.Fhir;
+namespace JoinedUp.Fhir;
 
 /// <summary>FHIR R4 JSON with the Firely SDK: strict parsing (unknown elements and bad values are errors), compact output.</summary>
-internal static class FhirJson
+public static class FhirJson
 {
     public const string ContentType = "application/fhir+json";
 
