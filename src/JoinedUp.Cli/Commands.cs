@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using JoinedUp.Directory.Catalogue;
+using JoinedUp.Fhir;
 using JoinedUp.Record;
 using JoinedUp.Record.Synthetic;
 using JoinedUp.Storage;
@@ -19,6 +20,9 @@ internal static class Commands
 
     /// <summary>`audit verify` found keyed rows but was not given the key to check them.</summary>
     private const int ExitUnchecked = 4;
+
+    /// <summary>`import` stored what it could, but some entries of kept types could not be stored.</summary>
+    private const int ExitPartial = 5;
 
     private static Option<string?> DatabaseOption() => new("--database")
     {
@@ -167,6 +171,76 @@ internal static class Commands
         return audit;
     }
 
+    public static Command Import()
+    {
+        var path = new Argument<string>("PATH") { Description = "A folder of FHIR bundles (.json: transaction, batch or collection) and/or NDJSON files (.ndjson, one resource per line), or one such file." };
+        var practice = new Option<string?>("--practice") { Description = "ODS code of the borough GP practice to register patients with when they name none (e.g. Synthea's patients)." };
+        var chunk = new Option<int>("--chunk") { Description = "NDJSON lines committed per transaction (with the checkpoint that makes the import resumable).", DefaultValueFactory = _ => 2000 };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the summary, no progress." };
+        var database = DatabaseOption();
+        var cmd = new Command("import", "Import FHIR data into the shared record. Stores what JoinedUp keeps (Patient, Encounter, Condition, Observation, " +
+            "Immunization, MedicationStatement, AllergyIntolerance, Procedure) and reports the rest by type, count and reason. Resumable: run it again " +
+            "after a crash or a fix and it carries on without storing anything twice. Exit code 0: all kept types stored; 5: some entries could not be stored (see the summary).")
+        {
+            path, practice, chunk, quiet, database,
+        };
+        cmd.SetAction((parse, ct) => Run(async () =>
+        {
+            if (parse.GetValue(chunk) is < 1 or > 100_000) return BadInput("--chunk must be between 1 and 100000.");
+            var storage = Storage(parse.GetValue(database));
+            await using (var context = JoinedUpStorage.CreateContext(storage))
+            {
+                var pending = await new DatabaseMigrator(context, storage).PendingAsync(ct).ConfigureAwait(false);
+                if (pending.Count > 0) return BadInput($"The {storage.Describe()} is not up to date ({pending.Count} migration(s) pending). Run `joinedup db migrate` first.");
+            }
+            byte[]? key;
+            try
+            {
+                key = JoinedUp.Security.Audit.AuditChain.ParseKey(Environment.GetEnvironmentVariable("Security__AuditKey"));
+            }
+            catch (FormatException ex)
+            {
+                return BadInput(ex.Message);
+            }
+            await using var audit = new JoinedUp.Security.Audit.AuditTrail(storage, Microsoft.Extensions.Logging.Abstractions.NullLogger<JoinedUp.Security.Audit.AuditTrail>.Instance, key);
+            var bar = parse.GetValue(quiet) ? null : new ProgressBar(Console.Error);
+            var options = new ImportOptions { PracticeCode = parse.GetValue(practice), ChunkSize = parse.GetValue(chunk) };
+            var summary = await new BulkImporter(storage, audit, TimeProvider.System).ImportAsync(parse.GetValue(path)!, options, bar, ct).ConfigureAwait(false);
+            bar?.Done();
+            PrintSummary(summary, storage);
+            return summary.Failed > 0 ? ExitPartial : 0;
+        }));
+        return cmd;
+    }
+
+    private static void PrintSummary(ImportSummary summary, StorageOptions storage)
+    {
+        var seconds = Math.Max(0.001, summary.Elapsed.TotalSeconds);
+        Console.WriteLine($"Imported {summary.FilesImported.Count:N0} file(s) into the {storage.Describe()} in {summary.Elapsed.TotalSeconds:F1} s: " +
+            $"{summary.StoredTotal:N0} resources stored ({summary.StoredTotal / seconds:N0}/s).");
+        if (summary.FilesAlreadyImported.Count > 0) Console.WriteLine($"Skipped {summary.FilesAlreadyImported.Count:N0} file(s) imported completely before.");
+        foreach (var (file, from) in summary.FilesResumed) Console.WriteLine($"Resumed {file} after entry {from:N0} (an earlier run stopped there).");
+        if (summary.Stored.Count > 0)
+        {
+            Console.WriteLine("Stored:");
+            foreach (var (type, count) in summary.Stored) Console.WriteLine($"  {type,-22}{count,10:N0}");
+        }
+        if (summary.AlreadyPresent.Count > 0)
+        {
+            Console.WriteLine("Already in the record (not stored again):");
+            foreach (var (type, count) in summary.AlreadyPresent) Console.WriteLine($"  {type,-22}{count,10:N0}");
+        }
+        if (summary.NotStored.Count > 0)
+        {
+            Console.WriteLine("Not stored:");
+            foreach (var ((type, reason), count) in summary.NotStored) Console.WriteLine($"  {type,-22}{count,10:N0}  {reason}");
+        }
+        if (summary.Failed > 0)
+        {
+            Console.Error.WriteLine($"warning: {summary.Failed:N0} entries of kept types could not be stored (reasons above). Fix them and run the same command again: what is stored already is not stored twice.");
+        }
+    }
+
     /// <summary>Storage settings from the environment (Storage__*), with --database overriding the SQLite path.</summary>
     private static StorageOptions Storage(string? database)
     {
@@ -196,7 +270,7 @@ internal static class Commands
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException)
+        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException or ImportRefusedException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ex is StorageUnavailableException ? ExitFailure : ExitBadInput;

@@ -2,10 +2,11 @@ using System.CommandLine;
 using JoinedUp.Cli;
 
 // `joinedup` — the JoinedUp command line tool. Run `joinedup --help` (or any command with --help).
-var root = new RootCommand("JoinedUp: joined-up community health services. Manage the database and the synthetic borough.");
+var root = new RootCommand("JoinedUp: joined-up community health services. Manage the database, the synthetic borough, FHIR imports and the audit trail.");
 root.Subcommands.Add(Commands.Db());
 root.Subcommands.Add(Commands.Generate());
 root.Subcommands.Add(Commands.Stats());
 root.Subcommands.Add(Commands.Catalogue());
+root.Subcommands.Add(Commands.Import());
 root.Subcommands.Add(Commands.Audit());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
