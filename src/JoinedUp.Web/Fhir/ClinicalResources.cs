@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Linq.Expressions;
+using Expression = System.Linq.Expressions.Expression;
 using Hl7.Fhir.Model;
 using JoinedUp.Record;
 using JoinedUp.Security;
@@ -54,7 +55,33 @@ internal static class ClinicalResources
         fhir.MapGet("/MedicationStatement", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 SearchAsync(http, access, db, "MedicationStatement", (view, q) => MedicationFilter(view, db, q), m => m.Id, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchMedicationStatement").WithSummary("A patient's medicines: patient (required), code, status, _count.");
+        fhir.MapGet("/AllergyIntolerance/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.Allergies, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadAllergyIntolerance").WithSummary("One allergy or intolerance, if the caller may see it.");
+        fhir.MapGet("/AllergyIntolerance", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "AllergyIntolerance", (view, q) => AllergyFilter(view, db, q), a => a.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchAllergyIntolerance").WithSummary("A patient's allergies: patient (required), code, clinical-status, _count.");
+        fhir.MapGet("/Procedure/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                ReadAsync(id, http, access, db, db.Procedures, ToFhir, ct))
+            .RequirePermission(Permission.RecordRead).WithName("FhirReadProcedure").WithSummary("One procedure, if the caller may see it.");
+        fhir.MapGet("/Procedure", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                SearchAsync(http, access, db, "Procedure", (view, q) => ProcedureFilter(view, db, q), p => p.Id, ToFhir, ct))
+            .RequirePermission(Permission.RecordSearch).WithName("FhirSearchProcedure").WithSummary("A patient's procedures: patient (required), code, date, status, _count.");
     }
+
+    /// <summary>The search parameters each clinical type takes (besides patient/subject, _count, _include and paging).</summary>
+    internal static readonly Dictionary<string, string[]> Parameters = new(StringComparer.Ordinal)
+    {
+        ["Observation"] = ["code", "date"],
+        ["Condition"] = ["code", "clinical-status"],
+        ["Encounter"] = ["date"],
+        ["Immunization"] = ["vaccine-code"],
+        ["MedicationStatement"] = ["code", "status"],
+        ["AllergyIntolerance"] = ["code", "clinical-status"],
+        ["Procedure"] = ["code", "date", "status"],
+    };
+
+    private static readonly string[] CommonParameters = ["patient", "subject", "_count", "_cursor", "_include", "_lastUpdated", "_format"];
 
     /// <summary>
     /// Patient/{id}/$everything: the patient and every entry of theirs the caller may see (the same view as the UI), as
@@ -67,7 +94,7 @@ internal static class ClinicalResources
                 var opened = await access.BeginOpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordRead), $"Patient/{patientId}/$everything", ct).ConfigureAwait(false);
                 if (opened.View is null) return FhirResults.Forbidden();
                 var view = opened.View;
-                var resources = new List<Resource>();
+                List<Resource> resources = [];
                 if (await PatientMapping.ReadAsync(db, patientId, ct).ConfigureAwait(false) is { } patient) resources.Add(patient);
                 var conditions = view.Level == AccessLevel.Triage
                     ? view.TriageConditions(db.Conditions.AsNoTracking()).Union(view.Visible(db.Conditions.AsNoTracking()))
@@ -77,6 +104,9 @@ internal static class ClinicalResources
                 resources.AddRange((await view.VisibleEncounters(db.Encounters.AsNoTracking()).OrderBy(e => e.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
                 resources.AddRange((await view.Visible(db.Immunisations.AsNoTracking()).OrderBy(i => i.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
                 resources.AddRange((await view.Visible(db.MedicationStatements.AsNoTracking()).OrderBy(m => m.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources.AddRange((await view.Visible(db.Allergies.AsNoTracking()).OrderBy(a => a.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources.AddRange((await view.Visible(db.Procedures.AsNoTracking()).OrderBy(p => p.Id).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir));
+                resources = await StoredAsync(db, resources, ct).ConfigureAwait(false);
                 await opened.Audited.ConfigureAwait(false);
                 var baseUrl = FhirEndpoints.BaseUrl(http);
                 var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = resources.Count };
@@ -138,9 +168,21 @@ internal static class ClinicalResources
         {
             return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{subject}' is not a Patient reference.", "patient");
         }
+        var unknown = query.Keys.Where(k => !CommonParameters.Contains(k) && !Parameters[type].Contains(k)).ToList();
+        if (unknown.Count > 0 && http.Request.Headers["Prefer"].ToString().Contains("handling=strict", StringComparison.OrdinalIgnoreCase))
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                $"The search parameter '{unknown[0]}' is not supported for {type} (see /fhir/metadata).", unknown[0]);
+        }
         var opened = await access.BeginOpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordSearch), $"{type}?patient={patientId}", ct).ConfigureAwait(false);
         if (opened.View is null) return FhirResults.Forbidden();
         var (filtered, error) = filter(opened.View, query);
+        foreach (var updated in query["_lastUpdated"].OfType<string>())
+        {
+            if (error is not null) break;
+            if (!DateParam.TryParse(updated, out var d)) error = FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{updated}' is not a FHIR date search value.", "_lastUpdated");
+            else filtered = filtered!.Where(d, e => e.LastUpdated);
+        }
         if (error is not null)
         {
             await opened.Audited.ConfigureAwait(false);
@@ -170,9 +212,9 @@ internal static class ClinicalResources
         {
             bundle.Link.Add(FhirQuery.NextLink(http, type, rows[^1].Id));
         }
-        foreach (var row in rows)
+        foreach (var resource in await StoredAsync(db, rows.Select(map).ToList(), ct).ConfigureAwait(false))
         {
-            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{type}/{row.Id}", Resource = map(row), Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
+            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{type}/{resource.Id}", Resource = resource, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match } });
         }
         // _include=<type>:patient (or :subject) adds the patient, whom this search has already opened (and audited).
         var includes = query["_include"].OfType<string>().ToList();
@@ -185,14 +227,23 @@ internal static class ClinicalResources
         {
             return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported, $"_include={unsupported} is not supported; {type}:patient is.", "_include");
         }
+        if (unknown.Count > 0)
+        {
+            var outcome = new OperationOutcome();
+            foreach (var name in unknown)
+            {
+                outcome.Issue.Add(new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Warning, Code = OperationOutcome.IssueType.NotSupported, Diagnostics = $"The search parameter '{name}' is not supported for {type} (see /fhir/metadata). It was ignored.", Expression = [name] });
+            }
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = outcome, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } });
+        }
         return FhirResults.Resource(bundle);
     }
 
     private static (IQueryable<JoinedUp.Record.Observation>?, IResult?) ObservationFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
     {
         var q = view.Visible(db.Observations.AsNoTracking());
-        if (Codes(query, out var codes, out var codeError) is false) return (null, codeError);
-        if (codes.Count > 0) q = q.Where(o => codes.Contains(o.Code));
+        if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
+        q = WithCodes(q, codes, o => o.Code, o => o.CodeSystem);
         foreach (var date in query["date"].OfType<string>())
         {
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
@@ -206,8 +257,8 @@ internal static class ClinicalResources
         var q = view.Level == AccessLevel.Triage
             ? view.TriageConditions(db.Conditions.AsNoTracking()).Union(view.Visible(db.Conditions.AsNoTracking()))
             : view.Visible(db.Conditions.AsNoTracking());
-        if (Codes(query, out var codes, out var codeError) is false) return (null, codeError);
-        if (codes.Count > 0) q = q.Where(c => codes.Contains(c.Code));
+        if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
+        q = WithCodes(q, codes, c => c.Code, c => c.CodeSystem);
         if (query["clinical-status"].FirstOrDefault() is { } status)
         {
             ConditionStatus? s = status switch { "active" => ConditionStatus.Active, "resolved" => ConditionStatus.Resolved, "inactive" => ConditionStatus.Inactive, _ => null };
@@ -231,16 +282,16 @@ internal static class ClinicalResources
     private static (IQueryable<Immunisation>?, IResult?) ImmunizationFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
     {
         var q = view.Visible(db.Immunisations.AsNoTracking());
-        var codes = query["vaccine-code"].OfType<string>().SelectMany(v => v.Split(',')).Select(t => t[(t.IndexOf('|', StringComparison.Ordinal) + 1)..]).ToList();
-        if (codes.Count > 0) q = q.Where(i => codes.Contains(i.VaccineCode));
+        if (Codes(query, "vaccine-code", out var codes, out var codeError) is false) return (null, codeError);
+        q = WithCodes(q, codes, i => i.VaccineCode, i => i.CodeSystem);
         return (q, null);
     }
 
     private static (IQueryable<JoinedUp.Record.MedicationStatement>?, IResult?) MedicationFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
     {
         var q = view.Visible(db.MedicationStatements.AsNoTracking());
-        if (Codes(query, out var codes, out var codeError) is false) return (null, codeError);
-        if (codes.Count > 0) q = q.Where(m => codes.Contains(m.Code));
+        if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
+        q = WithCodes(q, codes, m => m.Code, m => m.CodeSystem);
         if (query["status"].FirstOrDefault() is { } status)
         {
             MedicationStatus? s = status switch { "active" => MedicationStatus.Active, "completed" => MedicationStatus.Completed, "stopped" => MedicationStatus.Stopped, _ => null };
@@ -250,23 +301,123 @@ internal static class ClinicalResources
         return (q, null);
     }
 
-    /// <summary>code=system|code,code2: comma lists; a system other than the code's own matches nothing.</summary>
-    private static bool Codes(IQueryCollection query, out List<string> codes, out IResult? error)
+    /// <summary>
+    /// Resources written through FHIR and unchanged since are returned as they were sent (docs/adr/0003): one query
+    /// for the page's stored versions, matched by type, id and current version.
+    /// </summary>
+    internal static async Task<List<Resource>> StoredAsync(JoinedUpDbContext db, List<Resource> mapped, CancellationToken ct)
+    {
+        var result = new List<Resource>(mapped.Count);
+        foreach (var group in mapped.GroupBy(r => r.TypeName))
+        {
+            var ids = group.Select(r => long.Parse(r.Id!, CultureInfo.InvariantCulture)).ToList();
+            var type = group.Key;
+            var stored = new Dictionary<(long, int), string>();
+            foreach (var chunk in ids.Chunk(500))
+            {
+                foreach (var v in await db.ResourceVersions.AsNoTracking().Where(v => v.ResourceType == type && chunk.Contains(v.ResourceId))
+                    .Select(v => new { v.ResourceId, v.VersionId, v.Json }).ToListAsync(ct).ConfigureAwait(false))
+                {
+                    stored[(v.ResourceId, v.VersionId)] = v.Json;
+                }
+            }
+            foreach (var resource in group)
+            {
+                var key = (long.Parse(resource.Id!, CultureInfo.InvariantCulture), int.Parse(resource.Meta!.VersionId!, CultureInfo.InvariantCulture));
+                result.Add(stored.TryGetValue(key, out var json) ? System.Text.Json.JsonSerializer.Deserialize<Resource>(json, FhirJson.Write)! : resource);
+            }
+        }
+        // Keep the caller's order (the grouping above is by type).
+        var order = mapped.Select((r, i) => (r.TypeName, r.Id, i)).ToDictionary(x => (x.TypeName, x.Id), x => x.i);
+        return result.OrderBy(r => order[(r.TypeName, r.Id)]).ToList();
+    }
+
+    private static (IQueryable<JoinedUp.Record.AllergyIntolerance>?, IResult?) AllergyFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.Visible(db.Allergies.AsNoTracking());
+        if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
+        q = WithCodes(q, codes, a => a.Code, a => a.CodeSystem);
+        if (query["clinical-status"].FirstOrDefault() is { } status)
+        {
+            AllergyStatus? s = status switch { "active" => AllergyStatus.Active, "inactive" => AllergyStatus.Inactive, "resolved" => AllergyStatus.Resolved, _ => null };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "clinical-status is active, inactive or resolved.", "clinical-status"));
+            q = q.Where(a => a.Status == s);
+        }
+        return (q, null);
+    }
+
+    private static (IQueryable<JoinedUp.Record.Procedure>?, IResult?) ProcedureFilter(RecordView view, JoinedUpDbContext db, IQueryCollection query)
+    {
+        var q = view.Visible(db.Procedures.AsNoTracking());
+        if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
+        q = WithCodes(q, codes, p => p.Code, p => p.CodeSystem);
+        foreach (var date in query["date"].OfType<string>())
+        {
+            if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
+            q = q.Where(d, p => p.PerformedAt ?? DateTime.MinValue);
+        }
+        if (query["status"].FirstOrDefault() is { } status)
+        {
+            ProcedureStatus? s = status switch
+            {
+                "completed" => ProcedureStatus.Completed, "in-progress" => ProcedureStatus.InProgress, "not-done" => ProcedureStatus.NotDone,
+                "stopped" => ProcedureStatus.Stopped, "entered-in-error" => ProcedureStatus.EnteredInError, "unknown" => ProcedureStatus.Unknown, _ => null,
+            };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is completed, in-progress, not-done, stopped, entered-in-error or unknown.", "status"));
+            q = q.Where(p => p.Status == s);
+        }
+        return (q, null);
+    }
+
+    /// <summary>code=system|code,code2 (comma lists): a code with a system matches only that system; a bare code matches any.</summary>
+    private static bool Codes(IQueryCollection query, string parameter, out List<(string? System, string Code)> codes, out IResult? error)
     {
         codes = [];
         error = null;
-        foreach (var token in query["code"].OfType<string>().SelectMany(v => v.Split(',')))
+        foreach (var token in query[parameter].OfType<string>().SelectMany(v => v.Split(',')))
         {
             var bar = token.IndexOf('|', StringComparison.Ordinal);
             var code = bar < 0 ? token : token[(bar + 1)..];
-            if (code.Length is 0 or > 64)
+            var system = bar <= 0 ? null : token[..bar];
+            if (code.Length is 0 or > 64 || system?.Length > 200)
             {
-                error = FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{token}' is not a code (system|code).", "code");
+                error = FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{token}' is not a code (system|code).", parameter);
                 return false;
             }
-            codes.Add(code);
+            codes.Add((system, code));
         }
         return true;
+    }
+
+    /// <summary>
+    /// Filters on codes: the code column (indexed) first, then the system for codes given with one, as
+    /// <c>codes ∋ code AND (bare ∋ code OR qualified ∋ system|code)</c>.
+    /// </summary>
+    private static IQueryable<T> WithCodes<T>(IQueryable<T> query, List<(string? System, string Code)> codes, Expression<Func<T, string>> code, Expression<Func<T, string>> system)
+    {
+        if (codes.Count == 0) return query;
+        var all = codes.Select(c => c.Code).Distinct().ToList();
+        var bare = codes.Where(c => c.System is null).Select(c => c.Code).ToList();
+        var qualified = codes.Where(c => c.System is not null).Select(c => c.System + "|" + c.Code).ToList();
+        var row = code.Parameters[0];
+        var codeBody = code.Body;
+        var systemBody = new Rebind(system.Parameters[0], row).Visit(system.Body);
+        var contains = typeof(List<string>).GetMethod(nameof(List<string>.Contains))!;
+        var concat = typeof(string).GetMethod(nameof(string.Concat), [typeof(string), typeof(string), typeof(string)])!;
+        Expression body = Expression.Call(Expression.Constant(all), contains, codeBody);
+        Expression either = Expression.Call(Expression.Constant(bare), contains, codeBody);
+        if (qualified.Count > 0)
+        {
+            var joined = Expression.Call(concat, systemBody, Expression.Constant("|"), codeBody);
+            either = Expression.OrElse(either, Expression.Call(Expression.Constant(qualified), contains, joined));
+        }
+        body = Expression.AndAlso(body, either);
+        return query.Where(Expression.Lambda<Func<T, bool>>(body, row));
+    }
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 
     private static Meta Meta(RecordEntry e) => new()
@@ -408,6 +559,45 @@ internal static class ClinicalResources
         };
         if (c.OnsetDate is { } onset) resource.Onset = new FhirDateTime(onset.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         if (c.Confidential) resource.Meta.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
+        return resource;
+    }
+
+    internal static Resource ToFhir(JoinedUp.Record.AllergyIntolerance a)
+    {
+        var resource = new Hl7.Fhir.Model.AllergyIntolerance
+        {
+            Id = a.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(a),
+            ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", a.Status.ToString().ToLowerInvariant()),
+            Code = new CodeableConcept(a.CodeSystem, a.Code, a.Display, a.Display),
+            Patient = Subject(a.PatientId),
+        };
+        if (a.RecordedOn is { } recorded) resource.RecordedDateElement = new FhirDateTime(recorded.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (a.Confidential) resource.Meta.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
+        return resource;
+    }
+
+    internal static Resource ToFhir(JoinedUp.Record.Procedure p)
+    {
+        var resource = new Hl7.Fhir.Model.Procedure
+        {
+            Id = p.Id.ToString(CultureInfo.InvariantCulture),
+            Meta = Meta(p),
+            Status = p.Status switch
+            {
+                ProcedureStatus.InProgress => EventStatus.InProgress,
+                ProcedureStatus.NotDone => EventStatus.NotDone,
+                ProcedureStatus.Stopped => EventStatus.Stopped,
+                ProcedureStatus.EnteredInError => EventStatus.EnteredInError,
+                ProcedureStatus.Unknown => EventStatus.Unknown,
+                _ => EventStatus.Completed,
+            },
+            Code = new CodeableConcept(p.CodeSystem, p.Code, p.Display, p.Display),
+            Subject = Subject(p.PatientId),
+        };
+        if (p.PerformedAt is { } at) resource.Performed = new FhirDateTime(new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)));
+        if (p.EncounterId is { } encounter) resource.Encounter = new ResourceReference($"Encounter/{encounter.ToString(CultureInfo.InvariantCulture)}");
+        if (p.Confidential) resource.Meta.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
         return resource;
     }
 }

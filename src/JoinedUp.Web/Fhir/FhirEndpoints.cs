@@ -103,6 +103,15 @@ internal static class Capability
                 {
                     Mode = CapabilityStatement.RestfulCapabilityMode.Server,
                     Security = security,
+                    Interaction =
+                    [
+                        new CapabilityStatement.SystemInteractionComponent
+                        {
+                            Code = CapabilityStatement.SystemRestfulInteraction.Transaction,
+                            Documentation = "Creates (POST) of the kept resource types, all or nothing; urn:uuid and conditional references resolved; types not kept reported per entry (422), or refused with Prefer: handling=strict.",
+                        },
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch, Documentation = "Creates, each entry on its own." },
+                    ],
                     Resource =
                     [
                         new CapabilityStatement.ResourceComponent
@@ -162,16 +171,13 @@ internal static class Capability
                                 Param("date", SearchParamType.Date, "yyyy-mm-dd with eq, ge or lt"),
                             ],
                         },
-                        Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
-                            Param("date", SearchParamType.Date, "When it was measured, with eq, ne, ge, le, gt, lt"), create: true),
-                        Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition",
-                            Param("clinical-status", SearchParamType.Token, "active, inactive or resolved")),
-                        Clinical("Encounter", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter",
-                            Param("date", SearchParamType.Date, "When it started, with eq, ne, ge, le, gt, lt")),
-                        Clinical("Immunization", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Immunization",
-                            Param("vaccine-code", SearchParamType.Token, "system|code, comma-separated")),
-                        Clinical("MedicationStatement", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationStatement",
-                            Param("status", SearchParamType.Token, "active, completed or stopped")),
+                        Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"),
+                        Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition"),
+                        Clinical("Encounter", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter"),
+                        Clinical("Immunization", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Immunization"),
+                        Clinical("MedicationStatement", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationStatement"),
+                        Clinical("AllergyIntolerance", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-AllergyIntolerance"),
+                        Clinical("Procedure", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Procedure"),
                     ],
                 },
             ],
@@ -191,8 +197,17 @@ internal static class Capability
         SearchParam = parameters.Select(p => Param(p, p == "identifier" ? SearchParamType.Token : SearchParamType.String, p == "identifier" ? "system|value" : "contains, any case")).ToList(),
     };
 
-    /// <summary>A clinical resource: read and patient-scoped search (patient is required), code and one more parameter.</summary>
-    private static CapabilityStatement.ResourceComponent Clinical(string type, string profile, CapabilityStatement.SearchParamComponent extra, bool create = false) => new()
+    private static readonly Dictionary<string, string> ParameterDocs = new(StringComparer.Ordinal)
+    {
+        ["code"] = "system|code or code, comma-separated (SNOMED CT, LOINC, RxNorm, ICD-10 as stored)",
+        ["vaccine-code"] = "system|code or code, comma-separated",
+        ["date"] = "With eq, ne, ge, le, gt, lt",
+        ["clinical-status"] = "active, inactive or resolved",
+        ["status"] = "The resource's status code",
+    };
+
+    /// <summary>A clinical resource: read, patient-scoped search (patient is required), create (Observation, and all kept types in bundles).</summary>
+    private static CapabilityStatement.ResourceComponent Clinical(string type, string profile) => new()
     {
         Type = type,
         Profile = profile,
@@ -200,15 +215,16 @@ internal static class Capability
         [
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
-            .. (create ? new[] { new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create } } : []),
+            .. (type == "Observation" ? new[] { new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create } } : []),
         ],
         Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+        ConditionalCreate = true,
         SearchInclude = [$"{type}:patient"],
         SearchParam =
         [
             Param("patient", SearchParamType.Reference, "Required: the patient (Patient/<id>); subject is accepted too"),
-            Param("code", SearchParamType.Token, "system|code, comma-separated"),
-            extra,
+            .. ClinicalResources.Parameters[type].Select(p => Param(p, p switch { "date" => SearchParamType.Date, _ => SearchParamType.Token }, ParameterDocs[p])),
+            Param("_lastUpdated", SearchParamType.Date, "When the entry last changed, with eq, ne, ge, le, gt, lt"),
             Param("_count", SearchParamType.Number, "Page size, at most 100; follow the next link for more"),
         ],
     };
