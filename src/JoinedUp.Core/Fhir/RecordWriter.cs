@@ -97,6 +97,9 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
         public WriteEntry Entry { get; } = entry;
         public string Type => Entry.Resource.TypeName;
         public List<(string System, string Value)> Keys { get; } = [];
+
+        /// <summary>Keys no resource holds yet: an entry that matches an existing resource lends them to it.</summary>
+        public List<(string System, string Value)> UnknownKeys { get; set; } = [];
         public EntryResult? Result { get; set; }
         public Patient? NewPatient { get; set; }
         public ClinicalEntry? Row { get; set; }
@@ -288,8 +291,22 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
         if (mode == WriteMode.Transaction && writePlan.Failed) return Finish(plans, written: false, now);
 
         // 4. Write: patients, then encounters, then the rest, then each resource's JSON and identifiers.
+        // An entry that matched an existing resource (same NHS number, identifier or If-None-Exist) gives it the keys
+        // it did not have yet, so that later references by those keys (an NDJSON line's Type/id) find it.
+        foreach (var plan in plans.Where(p => p.Result is { Outcome: EntryOutcome.Existing, Id: not null }))
+        {
+            foreach (var (system, value) in plan.UnknownKeys)
+            {
+                db.ResourceIdentifiers.Add(new ResourceIdentifier { ResourceType = plan.Type, System = system, Value = value, ResourceId = plan.Result!.Id!.Value });
+            }
+        }
         var toWrite = plans.Where(p => p.Result is null).ToList();
-        if (toWrite.Count == 0) return Finish(plans, written: true, now);
+        if (toWrite.Count == 0)
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            db.ChangeTracker.Clear();
+            return Finish(plans, written: true, now);
+        }
         foreach (var plan in toWrite.Where(p => p.NewPatient is not null)) db.Patients.Add(plan.NewPatient!);
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
         foreach (var plan in toWrite.Where(p => p.Row is not null))
@@ -446,6 +463,7 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
             .Select(p => new { p.NhsNumber, p.Id }).ToDictionaryAsync(p => p.NhsNumber!, p => p.Id, ct).ConfigureAwait(false);
         foreach (var plan in open)
         {
+            plan.UnknownKeys = plan.Keys.Where(k => !found.ContainsKey((plan.Type, k.System, k.Value))).ToList();
             if (plan.Entry.IfNoneExist is { Length: > 0 } condition)
             {
                 var (ids, problem) = await ConditionalMatchAsync(plan.Type, condition, ct).ConfigureAwait(false);
