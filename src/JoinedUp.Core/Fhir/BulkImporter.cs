@@ -115,6 +115,7 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
                 ?? throw new ImportRefusedException($"--practice {ods} is not a GP practice in this borough's directory (see `joinedup stats` or the Organization endpoint).");
         }
         var gate = new ImportGate(practiceId);
+        var cache = new SourceIdCache();
         foreach (var file in files)
         {
             ct.ThrowIfCancellationRequested();
@@ -190,7 +191,7 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
             var entries = bundle.Entry.Where(e => e.Resource is not null)
                 .Select(e => new WriteEntry(e.FullUrl, e.Resource!, e.Request?.IfNoneExist)).ToList();
             await using var db = JoinedUpStorage.CreateContext(storage);
-            var writer = new RecordWriter(db, clock);
+            var writer = new RecordWriter(db, clock, cache);
             var result = await writer.SaveAsync(entries, gate.For(db), WriteMode.BestEffort,
                 (tx, c) => CheckpointAsync(tx, hash, name, entries.Count, completed: true, c), ct).ConfigureAwait(false);
             summary.Add(result);
@@ -203,52 +204,71 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
         async System.Threading.Tasks.Task ImportNdjsonAsync(string file, string name, string hash, long from, ImportOptions options, ImportGate gate,
             ImportSummary summary, Action<long> report, CancellationToken ct)
         {
+            // Lines are parsed on other threads while the previous chunk is written: the two cores share the work.
             using var reader = new StreamReader(file);
             long line = 0;
-            var chunk = new List<WriteEntry>(options.ChunkSize);
-            var linesInChunk = 0;
             var failedInFile = 0;
+            var raw = new List<string>(options.ChunkSize);
+            Task<ParsedChunk>? waiting = null;
             while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } text)
             {
                 line++;
                 if (line <= from) continue;
-                linesInChunk++;
-                if (!string.IsNullOrWhiteSpace(text))
+                raw.Add(text);
+                if (raw.Count >= options.ChunkSize)
                 {
-                    try
-                    {
-                        var resource = JsonSerializer.Deserialize<Resource>(text, FhirJson.Read) ?? throw new JsonException("empty line");
-                        chunk.Add(new WriteEntry(null, resource));
-                    }
-                    catch (Exception ex) when (ex is JsonException or DeserializationFailedException or InvalidCastException or NotSupportedException)
-                    {
-                        summary.NotStoredBecause(TypeOf(text), $"not valid FHIR JSON: {FirstLine(ex.Message)}", failed: true);
-                        failedInFile++;
-                    }
-                }
-                if (linesInChunk >= options.ChunkSize)
-                {
-                    await FlushAsync(line).ConfigureAwait(false);
+                    var lines = raw;
+                    var end = line;
+                    var parsing = System.Threading.Tasks.Task.Run(() => Parse(lines, end), ct);
+                    if (waiting is not null) await WriteAsync(await waiting.ConfigureAwait(false), completed: false).ConfigureAwait(false);
+                    waiting = parsing;
+                    raw = new List<string>(options.ChunkSize);
                 }
             }
-            await FlushAsync(line, completed: true).ConfigureAwait(false);
+            if (waiting is not null) await WriteAsync(await waiting.ConfigureAwait(false), completed: false).ConfigureAwait(false);
+            await WriteAsync(Parse(raw, line), completed: true).ConfigureAwait(false);
             // Lines that failed are retried by the next run, which reads the file again (stored lines then match).
             if (failedInFile > 0) await MarkAsync(hash, name, 0, completed: false, ct).ConfigureAwait(false);
 
-            async System.Threading.Tasks.Task FlushAsync(long position, bool completed = false)
+            async System.Threading.Tasks.Task WriteAsync(ParsedChunk chunk, bool completed)
             {
+                foreach (var (type, message) in chunk.Unreadable)
+                {
+                    summary.NotStoredBecause(type, $"not valid FHIR JSON: {message}", failed: true);
+                    failedInFile++;
+                }
                 await using var db = JoinedUpStorage.CreateContext(storage);
-                var writer = new RecordWriter(db, clock);
-                var result = await writer.SaveAsync(chunk, gate.For(db), WriteMode.BestEffort,
-                    (tx, c) => CheckpointAsync(tx, hash, name, position, completed, c), ct).ConfigureAwait(false);
+                var writer = new RecordWriter(db, clock, cache);
+                var result = await writer.SaveAsync(chunk.Entries, gate.For(db), WriteMode.BestEffort,
+                    (tx, c) => CheckpointAsync(tx, hash, name, chunk.Position, completed, c), ct).ConfigureAwait(false);
                 summary.Add(result);
                 failedInFile += result.Entries.Count(e => e.Failed);
                 await AuditAsync(result).ConfigureAwait(false);
-                report(linesInChunk);
-                chunk.Clear();
-                linesInChunk = 0;
+                report(chunk.Lines);
             }
         }
+    }
+
+    /// <summary>NDJSON lines parsed (strictly): the resources, the lines that are not valid FHIR, and the file position after them.</summary>
+    private sealed record ParsedChunk(List<WriteEntry> Entries, List<(string Type, string Message)> Unreadable, long Position, int Lines);
+
+    private static ParsedChunk Parse(List<string> lines, long position)
+    {
+        var parsed = lines.AsParallel().AsOrdered().Select(text =>
+        {
+            if (string.IsNullOrWhiteSpace(text)) return (Entry: (WriteEntry?)null, Problem: ((string, string)?)null);
+            try
+            {
+                var resource = JsonSerializer.Deserialize<Resource>(text, FhirJson.Read) ?? throw new JsonException("empty line");
+                return (new WriteEntry(null, resource), null);
+            }
+            catch (Exception ex) when (ex is JsonException or DeserializationFailedException or InvalidCastException or NotSupportedException)
+            {
+                return (null, (TypeOf(text), FirstLine(ex.Message)));
+            }
+        }).ToList();
+        return new ParsedChunk(parsed.Where(p => p.Entry is not null).Select(p => p.Entry!).ToList(),
+            parsed.Where(p => p.Problem is not null).Select(p => p.Problem!.Value).ToList(), position, lines.Count);
     }
 
     private async System.Threading.Tasks.Task MarkAsync(string hash, string name, long position, bool completed, CancellationToken ct)

@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using JoinedUp.Record;
 using JoinedUp.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using FhirPatient = Hl7.Fhir.Model.Patient;
 using Patient = JoinedUp.Record.Patient;
 
@@ -87,8 +88,10 @@ public interface IWriteGate
 /// the unique resource_identifier index, so a bundle sent twice, two identical creates at once or an import resumed
 /// after a crash store each resource once. Types JoinedUp does not keep are reported by type, never silently dropped.
 /// </summary>
-public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
+public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, SourceIdCache? cache = null)
 {
+    private readonly SourceIdCache _cache = cache ?? new SourceIdCache();
+
     private const int MaxKeyLength = 200;
 
     internal sealed class Plan(int index, WriteEntry entry)
@@ -106,6 +109,7 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
         public Plan? PatientPlan { get; set; }
         public long? PatientId { get; set; }
         public Plan? EncounterPlan { get; set; }
+        public List<ResourceReference> References { get; } = [];
         public long? Id => NewPatient?.Id ?? Row?.Id;
     }
 
@@ -184,7 +188,8 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
         // 2. Already here? Identifiers and source ids, NHS numbers, and If-None-Exist.
         await MatchExistingAsync(plans, ct).ConfigureAwait(false);
 
-        // 3. Read each new entry's row and resolve its references.
+        // 3. Read each new entry's row and resolve its references (looked up for the whole set at once).
+        await PrefetchReferencesAsync(plans, byFullUrl, ct).ConfigureAwait(false);
         var mayWrite = new Dictionary<long, string?>();
         foreach (var plan in plans.Where(p => p.Result is null && p.Type == "Patient"))
         {
@@ -290,77 +295,78 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
         var now = writePlan.Now;
         if (mode == WriteMode.Transaction && writePlan.Failed) return Finish(plans, written: false, now);
 
-        // 4. Write: patients, then encounters, then the rest, then each resource's JSON and identifiers.
-        // An entry that matched an existing resource (same NHS number, identifier or If-None-Exist) gives it the keys
-        // it did not have yet, so that later references by those keys (an NDJSON line's Type/id) find it.
+        // 4. Write, with bulk inserts in the caller's transaction: patients, then encounters, then the rest, then each
+        // resource's JSON and identifiers. An entry that matched an existing resource (same NHS number, identifier or
+        // If-None-Exist) gives it the keys it did not have yet, so later references by those keys (an NDJSON line's
+        // Type/id) find it.
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Begin a database transaction before writing a plan.");
+        var identifiers = new List<(string Type, string System, string Value, long ResourceId)>();
         foreach (var plan in plans.Where(p => p.Result is { Outcome: EntryOutcome.Existing, Id: not null }))
         {
-            foreach (var (system, value) in plan.UnknownKeys)
-            {
-                db.ResourceIdentifiers.Add(new ResourceIdentifier { ResourceType = plan.Type, System = system, Value = value, ResourceId = plan.Result!.Id!.Value });
-            }
+            foreach (var (system, value) in plan.UnknownKeys) identifiers.Add((plan.Type, system, value, plan.Result!.Id!.Value));
         }
         var toWrite = plans.Where(p => p.Result is null).ToList();
-        if (toWrite.Count == 0)
+        var writer = BulkWriter.Create(connection, transaction);
+        await using (writer.ConfigureAwait(false))
         {
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-            db.ChangeTracker.Clear();
-            return Finish(plans, written: true, now);
-        }
-        foreach (var plan in toWrite.Where(p => p.NewPatient is not null)) db.Patients.Add(plan.NewPatient!);
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        foreach (var plan in toWrite.Where(p => p.Row is not null))
-        {
-            plan.PatientId ??= plan.PatientPlan!.NewPatient!.Id;
-            plan.Row!.PatientId = plan.PatientId.Value;
-        }
-        foreach (var plan in toWrite.Where(p => p.Row is JoinedUp.Record.Encounter)) db.Add(plan.Row!);
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        foreach (var plan in toWrite.Where(p => p.Row is not null and not JoinedUp.Record.Encounter))
-        {
-            if (plan.EncounterPlan?.Row is { } encounter)
+            var patients = toWrite.Where(p => p.NewPatient is not null).Select(p => p.NewPatient!).ToList();
+            var patientIds = await RecordRows.ReserveAsync(connection, transaction, RecordRows.Patient, patients.Count, ct).ConfigureAwait(false);
+            for (var i = 0; i < patients.Count; i++) patients[i].Id = patientIds[i];
+            await writer.WriteAsync(RecordRows.Patient, patients.Select(RecordRows.Values).ToList(), ct).ConfigureAwait(false);
+
+            foreach (var plan in toWrite.Where(p => p.Row is not null))
+            {
+                plan.PatientId ??= plan.PatientPlan!.NewPatient!.Id;
+                plan.Row!.PatientId = plan.PatientId.Value;
+            }
+            var encounters = toWrite.Where(p => p.Row is JoinedUp.Record.Encounter).Select(p => p.Row!).ToList();
+            await InsertAsync(RecordRows.Encounter, encounters).ConfigureAwait(false);
+            foreach (var plan in toWrite.Where(p => p.EncounterPlan?.Row is not null))
             {
                 switch (plan.Row)
                 {
-                    case JoinedUp.Record.Observation o: o.EncounterId = encounter.Id; break;
-                    case JoinedUp.Record.Procedure p: p.EncounterId = encounter.Id; break;
+                    case JoinedUp.Record.Observation o: o.EncounterId = plan.EncounterPlan!.Row!.Id; break;
+                    case JoinedUp.Record.Procedure p: p.EncounterId = plan.EncounterPlan!.Row!.Id; break;
                 }
             }
-            db.Add(plan.Row!);
-        }
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
-
-        var idsByUrl = new Dictionary<string, string>(StringComparer.Ordinal);
-        var notStoredByUrl = new Dictionary<string, Resource>(StringComparer.Ordinal);
-        foreach (var plan in plans)
-        {
-            if (plan.Entry.FullUrl is not { Length: > 0 } url) continue;
-            if (plan.Id is { } id) idsByUrl[url] = $"{plan.Type}/{id.ToString(CultureInfo.InvariantCulture)}";
-            else if (plan.Result is { Outcome: EntryOutcome.Existing, Id: { } existing }) idsByUrl[url] = $"{plan.Type}/{existing.ToString(CultureInfo.InvariantCulture)}";
-            else if (plan.Result is { Outcome: EntryOutcome.NotStored }) notStoredByUrl[url] = plan.Entry.Resource;
-        }
-        foreach (var plan in toWrite)
-        {
-            var id = plan.Id!.Value;
-            // Stamp this server's id and meta for the stored JSON, then put the entry back as it came (a retry plans it again).
-            var resource = plan.Entry.Resource;
-            var (sentId, sentMeta) = (resource.Id, resource.Meta);
-            resource.Id = id.ToString(CultureInfo.InvariantCulture);
-            resource.Meta = (Meta?)sentMeta?.DeepCopy() ?? new Meta();
-            resource.Meta.VersionId = "1";
-            resource.Meta.LastUpdated = new DateTimeOffset(now);
-            var json = RewriteReferences(FhirJson.Serialize(resource), idsByUrl, notStoredByUrl);
-            (resource.Id, resource.Meta) = (sentId, sentMeta);
-            db.ResourceVersions.Add(new ResourceVersion { ResourceType = plan.Type, ResourceId = id, VersionId = 1, LastUpdated = now, Method = "create", Json = json });
-            foreach (var (system, value) in plan.Keys)
+            foreach (var group in toWrite.Where(p => p.Row is not null and not JoinedUp.Record.Encounter).GroupBy(p => RecordRows.TableOf(p.Row!)))
             {
-                db.ResourceIdentifiers.Add(new ResourceIdentifier { ResourceType = plan.Type, System = system, Value = value, ResourceId = id });
+                await InsertAsync(group.Key, group.Select(p => p.Row!).ToList()).ConfigureAwait(false);
             }
-            plan.Result = new EntryResult(plan.Index, plan.Type, EntryOutcome.Created, id);
+
+            var idsByUrl = new Dictionary<string, string>(StringComparer.Ordinal);
+            var notStoredByUrl = new Dictionary<string, Resource>(StringComparer.Ordinal);
+            foreach (var plan in plans)
+            {
+                if (plan.Entry.FullUrl is not { Length: > 0 } url) continue;
+                if (plan.Id is { } id) idsByUrl[url] = $"{plan.Type}/{id.ToString(CultureInfo.InvariantCulture)}";
+                else if (plan.Result is { Outcome: EntryOutcome.Existing, Id: { } existing }) idsByUrl[url] = $"{plan.Type}/{existing.ToString(CultureInfo.InvariantCulture)}";
+                else if (plan.Result is { Outcome: EntryOutcome.NotStored }) notStoredByUrl[url] = plan.Entry.Resource;
+            }
+            var versions = new List<object?[]>(toWrite.Count);
+            foreach (var plan in toWrite)
+            {
+                var id = plan.Id!.Value;
+                versions.Add([0L, plan.Type, id, 1, now, "create", StoredJson(plan, id, now, idsByUrl, notStoredByUrl)]);
+                foreach (var (system, value) in plan.Keys) identifiers.Add((plan.Type, system, value, id));
+                plan.Result = new EntryResult(plan.Index, plan.Type, EntryOutcome.Created, id);
+            }
+            var versionIds = await RecordRows.ReserveAsync(connection, transaction, RecordRows.Version, versions.Count, ct).ConfigureAwait(false);
+            for (var i = 0; i < versions.Count; i++) versions[i][0] = versionIds[i];
+            await writer.WriteAsync(RecordRows.Version, versions, ct).ConfigureAwait(false);
+            var identifierIds = await RecordRows.ReserveAsync(connection, transaction, RecordRows.Identifier, identifiers.Count, ct).ConfigureAwait(false);
+            await writer.WriteAsync(RecordRows.Identifier, identifiers.Select((k, i) => new object?[] { identifierIds[i], k.Type, k.System, k.Value, k.ResourceId }).ToList(), ct).ConfigureAwait(false);
         }
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        db.ChangeTracker.Clear();
         return Finish(plans, written: true, now);
+
+        async System.Threading.Tasks.Task InsertAsync(BulkTable table, List<ClinicalEntry> rows)
+        {
+            var ids = await RecordRows.ReserveAsync(connection, transaction, table, rows.Count, ct).ConfigureAwait(false);
+            for (var i = 0; i < rows.Count; i++) rows[i].Id = ids[i];
+            await writer.WriteAsync(table, rows.Select(RecordRows.Values).ToList(), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -383,9 +389,13 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
                     var result = await WriteAsync(plan, mode, ct).ConfigureAwait(false);
                     if (alsoInTransaction is not null) await alsoInTransaction(db, ct).ConfigureAwait(false);
                     await tx.CommitAsync(ct).ConfigureAwait(false);
+                    foreach (var p in plan.Plans.Where(p => p.Result is { Outcome: EntryOutcome.Created or EntryOutcome.Existing, Id: not null }))
+                    {
+                        foreach (var (system, value) in p.Keys.Where(k => k.System == ResourceIdentifier.SourceSystem)) _cache.Add(p.Type, value, p.Result!.Id!.Value);
+                    }
                     return result;
                 }
-                catch (DbUpdateException) when (attempt < 3)
+                catch (Exception ex) when (attempt < 3 && ex is DbUpdateException or System.Data.Common.DbException)
                 {
                     await tx.RollbackAsync(ct).ConfigureAwait(false);
                     db.ChangeTracker.Clear();
@@ -448,13 +458,17 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
     private async System.Threading.Tasks.Task MatchExistingAsync(List<Plan> plans, CancellationToken ct)
     {
         var open = plans.Where(p => p.Result is null).ToList();
-        var values = open.SelectMany(p => p.Keys.Select(k => k.Value)).Distinct().ToList();
         var found = new Dictionary<(string, string, string), long>();
-        foreach (var chunk in values.Chunk(500))
+        // By system, then values: the unique index (system, value, resource_type) answers each lookup.
+        foreach (var bySystem in open.SelectMany(p => p.Keys).Distinct().GroupBy(k => k.System))
         {
-            var rows = await db.ResourceIdentifiers.AsNoTracking().Where(r => chunk.Contains(r.Value))
-                .Select(r => new { r.ResourceType, r.System, r.Value, r.ResourceId }).ToListAsync(ct).ConfigureAwait(false);
-            foreach (var r in rows) found[(r.ResourceType, r.System, r.Value)] = r.ResourceId;
+            var system = bySystem.Key;
+            foreach (var chunk in bySystem.Select(k => k.Value).Chunk(500))
+            {
+                var rows = await db.ResourceIdentifiers.AsNoTracking().Where(r => r.System == system && chunk.Contains(r.Value))
+                    .Select(r => new { r.ResourceType, r.System, r.Value, r.ResourceId }).ToListAsync(ct).ConfigureAwait(false);
+                foreach (var r in rows) found[(r.ResourceType, r.System, r.Value)] = r.ResourceId;
+            }
         }
         var nhsNumbers = open.Where(p => p.Type == "Patient")
             .SelectMany(p => ((FhirPatient)p.Entry.Resource).Identifier.Where(i => i.System == FhirSystems.NhsNumber && i.Value is { Length: 10 }).Select(i => i.Value))
@@ -537,6 +551,7 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
             if (inBundle.Type != type) return (null, null, $"{target} is a {inBundle.Type}, not a {type}.");
             return (inBundle, null, null);
         }
+        if (_cache.TryGet(type, target, out var cached)) return (null, cached, null);
         if (target.StartsWith("urn:", StringComparison.Ordinal))
         {
             // Not in this bundle: a resource an earlier bundle or import created with this source id.
@@ -571,46 +586,121 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Rewrites references to other entries of the bundle to this server's ids. A reference to an entry that is not
-    /// stored (a hospital Organization, a Practitioner) keeps its display and identifier but no longer points anywhere.
+    /// The JSON kept for a new resource: this server's id and meta, and references rewritten to this server's ids
+    /// (bundle fullUrls, and the source ids of earlier imports). A reference to something not stored here (a hospital
+    /// Organization, a Practitioner) keeps its display, and an identifier saying where it came from, but no longer
+    /// points anywhere. The entry's resource is put back as it came afterwards (a retry plans it again).
     /// </summary>
-    private static string RewriteReferences(string json, Dictionary<string, string> idsByUrl, Dictionary<string, Resource> notStoredByUrl)
+    private string StoredJson(Plan plan, long id, DateTime now, Dictionary<string, string> idsByUrl, Dictionary<string, Resource> notStoredByUrl)
     {
-        if (!json.Contains("\"urn:", StringComparison.Ordinal) && idsByUrl.Count == 0) return json;
-        var node = JsonNode.Parse(json)!;
-        var changed = false;
-        void Walk(JsonNode? n)
+        var resource = plan.Entry.Resource;
+        var (sentId, sentMeta) = (resource.Id, resource.Meta);
+        var undo = new List<(ResourceReference Reference, string? Target, string? Display, Identifier? Identifier)>();
+        try
         {
-            switch (n)
+            resource.Id = id.ToString(CultureInfo.InvariantCulture);
+            resource.Meta = (Meta?)sentMeta?.DeepCopy() ?? new Meta();
+            resource.Meta.VersionId = "1";
+            resource.Meta.LastUpdated = new DateTimeOffset(now);
+            foreach (var reference in plan.References)
             {
-                case JsonObject obj:
-                    if (obj["reference"] is JsonValue v && v.TryGetValue<string>(out var target))
-                    {
-                        if (idsByUrl.TryGetValue(target, out var local))
-                        {
-                            obj["reference"] = local;
-                            changed = true;
-                        }
-                        else if (notStoredByUrl.TryGetValue(target, out var other))
-                        {
-                            obj.Remove("reference");
-                            obj["display"] ??= $"{other.TypeName} {DisplayName(other)} (not stored here)".Replace("  ", " ", StringComparison.Ordinal);
-                            if (obj["identifier"] is null && OtherIdentifier(other) is { System: not null, Value: not null } first)
-                            {
-                                obj["identifier"] = new JsonObject { ["system"] = first.System, ["value"] = first.Value };
-                            }
-                            changed = true;
-                        }
-                    }
-                    foreach (var (_, child) in obj.ToList()) Walk(child);
-                    break;
-                case JsonArray array:
-                    foreach (var child in array) Walk(child);
-                    break;
+                var target = reference.Reference!;
+                string? local = null;
+                if (idsByUrl.TryGetValue(target, out var inBundle)) local = inBundle;
+                else if (TypeOf(target) is { } type && _cache.TryGet(type, target, out var known)) local = $"{type}/{known.ToString(CultureInfo.InvariantCulture)}";
+                if (local is not null)
+                {
+                    if (local == target) continue;
+                    undo.Add((reference, target, reference.Display, reference.Identifier));
+                    reference.Reference = local;
+                    continue;
+                }
+                var notStored = notStoredByUrl.GetValueOrDefault(target);
+                var typeName = notStored?.TypeName ?? TypeOf(target);
+                var pointsHere = !target.StartsWith("urn:", StringComparison.Ordinal) && (typeName is null || !NotKeptHere(typeName, target));
+                if (pointsHere) continue; // a reference to this server's own resource (e.g. Organization/12 in the directory)
+                undo.Add((reference, target, reference.Display, reference.Identifier));
+                reference.Reference = null;
+                reference.Display ??= notStored is not null ? $"{notStored.TypeName} {DisplayName(notStored)} (not stored here)".Replace("  ", " ", StringComparison.Ordinal) : $"{typeName ?? "Resource"} (not stored here)";
+                reference.Identifier ??= notStored is not null && OtherIdentifier(notStored) is { System: not null, Value: not null } other
+                    ? new Identifier(other.System, other.Value)
+                    : new Identifier(ResourceIdentifier.SourceSystem, target);
+            }
+            return FhirJson.Serialize(resource);
+        }
+        finally
+        {
+            (resource.Id, resource.Meta) = (sentId, sentMeta);
+            foreach (var (reference, target, display, identifier) in undo)
+            {
+                reference.Reference = target;
+                reference.Display = display;
+                reference.Identifier = identifier;
             }
         }
-        Walk(node);
-        return changed ? node.ToJsonString() : json;
+    }
+
+    /// <summary>"Patient/abc" → "Patient"; null for anything else.</summary>
+    private static string? TypeOf(string reference)
+    {
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && !reference.Contains(':', StringComparison.Ordinal) && reference.IndexOf('/', slash + 1) < 0 ? reference[..slash] : null;
+    }
+
+    /// <summary>
+    /// A Type/id reference that cannot point at this server: a type JoinedUp does not keep, or a directory type
+    /// (Organization, Practitioner, ...) whose id is not one of this server's numeric ids.
+    /// </summary>
+    private static bool NotKeptHere(string type, string reference) => type switch
+    {
+        _ when RecordMapping.StoredTypes.Contains(type) => false,
+        "Organization" or "Practitioner" or "PractitionerRole" or "HealthcareService" =>
+            !long.TryParse(reference[(type.Length + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _),
+        _ => true,
+    };
+
+    /// <summary>Every reference of every open entry, and the source ids among them looked up for the whole set in a few queries.</summary>
+    private async System.Threading.Tasks.Task PrefetchReferencesAsync(List<Plan> plans, Dictionary<string, Plan> byFullUrl, CancellationToken ct)
+    {
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var plan in plans.Where(p => p.Result is null))
+        {
+            Collect(plan.Entry.Resource, plan.References);
+            foreach (var reference in plan.References)
+            {
+                var target = reference.Reference!;
+                if (byFullUrl.ContainsKey(target)) continue;
+                var type = TypeOf(target);
+                if (target.StartsWith("urn:", StringComparison.Ordinal) || (type is not null && RecordMapping.StoredTypes.Contains(type) && !_cache.TryGet(type, target, out _)))
+                {
+                    wanted.Add(target);
+                }
+            }
+        }
+        foreach (var chunk in wanted.Chunk(500))
+        {
+            var rows = await db.ResourceIdentifiers.AsNoTracking().Where(r => r.System == ResourceIdentifier.SourceSystem && chunk.Contains(r.Value))
+                .Select(r => new { r.ResourceType, r.Value, r.ResourceId }).ToListAsync(ct).ConfigureAwait(false);
+            foreach (var r in rows) _cache.Add(r.ResourceType, r.Value, r.ResourceId);
+        }
+
+        static void Collect(Base element, List<ResourceReference> found)
+        {
+            if (element is ResourceReference { Reference: { Length: > 0 } target } reference && !target.StartsWith('#')) found.Add(reference);
+            foreach (var (_, value) in element.EnumerateElements())
+            {
+                switch (value)
+                {
+                    case Base child: Collect(child, found); break;
+                    case System.Collections.IEnumerable list and not string:
+                        foreach (var item in list)
+                        {
+                            if (item is Base b) Collect(b, found);
+                        }
+                        break;
+                }
+            }
+        }
     }
 
     private static Identifier? OtherIdentifier(Resource resource) => resource switch
@@ -627,3 +717,19 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock)
         _ => resource.Id ?? "",
     };
 }
+
+/// <summary>
+/// Source ids (a bundle's urn:uuid, an NDJSON resource's Type/id) already resolved to this server's ids, kept across
+/// the chunks of one import so that each reference is looked up once. Holds only committed resources.
+/// </summary>
+public sealed class SourceIdCache
+{
+    private readonly Dictionary<(string Type, string Source), long> _ids = [];
+
+    public bool TryGet(string type, string source, out long id) => _ids.TryGetValue((type, source), out id);
+
+    public void Add(string type, string source, long id) => _ids[(type, source)] = id;
+
+    public int Count => _ids.Count;
+}
+

@@ -249,7 +249,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("resource_identifier");
             // The guarantee behind conditional create and resumable import: one resource per type, system and value.
-            e.HasIndex(x => new { x.ResourceType, x.System, x.Value }).IsUnique();
+            e.HasIndex(x => new { x.System, x.Value, x.ResourceType }).IsUnique();
             e.HasIndex(x => new { x.ResourceType, x.ResourceId });
             e.Property(x => x.ResourceType).HasMaxLength(64);
             e.Property(x => x.System).HasMaxLength(200);

@@ -1109,9 +1109,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("ResourceType", "ResourceId")
                         .HasDatabaseName("ix_resource_identifier_resource_type_resource_id");
 
-                    b.HasIndex("ResourceType", "System", "Value")
+                    b.HasIndex("System", "Value", "ResourceType")
                         .IsUnique()
-                        .HasDatabaseName("ix_resource_identifier_resource_type_system_value");
+                        .HasDatabaseName("ix_resource_identifier_system_value_resource_type");
 
                     b.ToTable("resource_identifier", (string)null);
                 });

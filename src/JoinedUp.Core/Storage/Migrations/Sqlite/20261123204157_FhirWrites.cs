@@ -163,9 +163,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 columns: new[] { "resource_type", "resource_id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_resource_identifier_resource_type_system_value",
+                name: "ix_resource_identifier_system_value_resource_type",
                 table: "resource_identifier",
-                columns: new[] { "resource_type", "system", "value" },
+                columns: new[] { "system", "value", "resource_type" },
                 unique: true);
         }
 
