@@ -53,6 +53,7 @@ internal static class FhirEndpoints
         fhir.MapAuditEvents();
         fhir.MapObservationWrites();
         fhir.MapBundles();
+        fhir.MapBulkExport();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -93,6 +94,7 @@ internal static class Capability
             Status = PublicationStatus.Active,
             Date = "2026-11-23",
             Kind = CapabilityStatementKind.Instance,
+            Instantiates = ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
             Software = new CapabilityStatement.SoftwareComponent { Name = "JoinedUp" },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "JoinedUp shared care record", Url = baseUrl },
             FhirVersion = FHIRVersion.N4_0_1,
@@ -111,6 +113,15 @@ internal static class Capability
                             Documentation = "Creates (POST) of the kept resource types, all or nothing; urn:uuid and conditional references resolved; types not kept reported per entry (422), or refused with Prefer: handling=strict.",
                         },
                         new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch, Documentation = "Creates, each entry on its own." },
+                    ],
+                    Operation =
+                    [
+                        new CapabilityStatement.OperationComponent
+                        {
+                            Name = "export",
+                            Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                            Documentation = "Bulk Data export at system, Patient and Group (a GP practice by ODS code) level: Prefer: respond-async, NDJSON, _type and _since. For system clients; national opt-outs and restricted entries are never exported.",
+                        },
                     ],
                     Resource =
                     [

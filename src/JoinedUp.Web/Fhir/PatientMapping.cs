@@ -31,6 +31,11 @@ internal static class PatientMapping
         return ToFhir(summary, p.VersionId, p.LastUpdated);
     }
 
+    /// <summary>The FHIR Patient for a patient row (bulk export), with its practice's ODS code and name.</summary>
+    public static FhirPatient ToFhir(JoinedUp.Record.Patient p, string? practiceCode, string? practiceName) =>
+        ToFhir(new PatientSummary(p.Id, p.NhsNumber, p.LocalIdentifier, p.GivenName, p.FamilyName, p.BirthDate, p.Sex.ToString(), p.Postcode,
+            practiceCode, practiceName, p.PreferredLanguage, false, false, false, "", "", [], [], [], [], []), p.VersionId, p.LastUpdated);
+
     /// <summary>The FHIR Patient for a record summary (what the caller may see of it), with meta.versionId and lastUpdated.</summary>
     public static FhirPatient ToFhir(PatientSummary summary, int versionId, DateTime lastUpdated)
     {

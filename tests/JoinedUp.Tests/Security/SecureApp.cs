@@ -39,6 +39,9 @@ public sealed partial class SecureApp : IAsyncDisposable
 
     public TestClock Clock { get; } = new();
 
+    /// <summary>Where this app's bulk exports go (deleted with the app).</summary>
+    public string ExportFolder { get; } = Path.Combine(Path.GetTempPath(), "joinedup-test-exports-" + Guid.NewGuid().ToString("N"));
+
     private SecureApp(TestDatabase db, IDictionary<string, string?> settings)
     {
         Db = db;
@@ -49,6 +52,7 @@ public sealed partial class SecureApp : IAsyncDisposable
             b.UseSetting("Demo:Patients", "300");
             b.UseSetting("Security:RequireHttps", "false");
             b.UseSetting("Security:SignInAttemptsPerMinute", "10000");
+            b.UseSetting("Fhir:ExportFolder", ExportFolder);
             foreach (var (k, v) in settings) b.UseSetting(k, v);
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
         });
@@ -182,5 +186,6 @@ public sealed partial class SecureApp : IAsyncDisposable
     {
         await Factory.DisposeAsync();
         await Db.DisposeAsync();
+        if (System.IO.Directory.Exists(ExportFolder)) System.IO.Directory.Delete(ExportFolder, recursive: true);
     }
 }
