@@ -22,6 +22,9 @@ public sealed record ImportOptions
 
     /// <summary>Who runs the import, for the audit trail.</summary>
     public string Operator { get; init; } = "joinedup import";
+
+    /// <summary>The audit identity of an import through the API (user, role, organisation, client); the operator's when null.</summary>
+    public JoinedUp.Security.Audit.AuditEvent? AuditAs { get; init; }
 }
 
 /// <summary>Progress of an import: files and entries so far, for a progress bar.</summary>
@@ -65,8 +68,7 @@ public sealed class ImportSummary
                 case EntryOutcome.Created: Stored[entry.ResourceType] = Stored.GetValueOrDefault(entry.ResourceType) + 1; break;
                 case EntryOutcome.Existing: AlreadyPresent[entry.ResourceType] = AlreadyPresent.GetValueOrDefault(entry.ResourceType) + 1; break;
                 default:
-                    NotStoredBecause(entry.ResourceType, Reason(entry));
-                    if (entry.Failed) Failed++;
+                    NotStoredBecause(entry.ResourceType, Reason(entry), entry.Failed);
                     break;
             }
         }
@@ -75,8 +77,15 @@ public sealed class ImportSummary
     internal void NotStoredBecause(string type, string reason, bool failed = false)
     {
         NotStored[(type, reason)] = NotStored.GetValueOrDefault((type, reason)) + 1;
-        if (failed) Failed++;
+        if (!failed) return;
+        Failed++;
+        _failures.Add((type, reason));
     }
+
+    private readonly HashSet<(string Type, string Reason)> _failures = [];
+
+    /// <summary>True when entries were not stored for this reason because of a problem to fix (not because the type is not kept).</summary>
+    public bool IsFailure(string type, string reason) => _failures.Contains((type, reason));
 
     /// <summary>One reason per kind of problem (not per value), so the summary groups them.</summary>
     private static string Reason(EntryResult entry)
@@ -141,11 +150,11 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
             }
             if (file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase))
             {
-                await ImportNdjsonAsync(file, name, hash, from, options, gate, summary, Report, ct).ConfigureAwait(false);
+                await ImportNdjsonFileAsync(file, name, hash, from, options, gate, summary, Report, ct).ConfigureAwait(false);
             }
             else
             {
-                await ImportBundleAsync(file, name, hash, gate, summary, Report, ct).ConfigureAwait(false);
+                await ImportBundleFileAsync(file, name, hash, gate, summary, Report, ct).ConfigureAwait(false);
             }
             summary.FilesImported.Add(name);
             done++;
@@ -154,26 +163,7 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
         summary.Elapsed = watch.Elapsed;
         return summary;
 
-        async System.Threading.Tasks.Task AuditAsync(WriteResult result)
-        {
-            foreach (var (patientId, count) in result.CreatedByPatient)
-            {
-                await audit.RecordAsync(new AuditEvent
-                {
-                    At = result.At,
-                    UserName = options.Operator,
-                    Role = JoinedUp.Security.Roles.System,
-                    PatientId = patientId,
-                    Action = "record.import",
-                    Resource = $"Patient/{patientId}",
-                    Outcome = AuditOutcome.Allowed,
-                    Basis = "bulk import by the system operator",
-                    Detail = $"{count} resource(s) imported",
-                }, ct).ConfigureAwait(false);
-            }
-        }
-
-        async System.Threading.Tasks.Task ImportBundleAsync(string file, string name, string hash, ImportGate gate, ImportSummary summary, Action<long> report, CancellationToken ct)
+        async System.Threading.Tasks.Task ImportBundleFileAsync(string file, string name, string hash, ImportGate gate, ImportSummary summary, Action<long> report, CancellationToken ct)
         {
             Bundle bundle;
             try
@@ -188,64 +178,109 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
                 await MarkAsync(hash, name, 0, completed: true, ct).ConfigureAwait(false);
                 return;
             }
-            var entries = bundle.Entry.Where(e => e.Resource is not null)
-                .Select(e => new WriteEntry(e.FullUrl, e.Resource!, e.Request?.IfNoneExist)).ToList();
-            await using var db = JoinedUpStorage.CreateContext(storage);
-            var writer = new RecordWriter(db, clock, cache);
-            var result = await writer.SaveAsync(entries, gate.For(db), WriteMode.BestEffort,
-                (tx, c) => CheckpointAsync(tx, hash, name, entries.Count, completed: true, c), ct).ConfigureAwait(false);
-            summary.Add(result);
-            await AuditAsync(result).ConfigureAwait(false);
+            var failed = await ImportBundleAsync(bundle, gate.For, options, cache, summary,
+                (tx, c) => CheckpointAsync(tx, hash, name, bundle.Entry.Count, completed: true, c), ct).ConfigureAwait(false);
             // Entries that failed (no practice given, a bad reference) are retried by the next run: the rest match.
-            if (result.Entries.Any(e => e.Failed)) await MarkAsync(hash, name, 0, completed: false, ct).ConfigureAwait(false);
-            report(entries.Count);
+            if (failed > 0) await MarkAsync(hash, name, 0, completed: false, ct).ConfigureAwait(false);
+            report(bundle.Entry.Count);
         }
 
-        async System.Threading.Tasks.Task ImportNdjsonAsync(string file, string name, string hash, long from, ImportOptions options, ImportGate gate,
+        async System.Threading.Tasks.Task ImportNdjsonFileAsync(string file, string name, string hash, long from, ImportOptions options, ImportGate gate,
             ImportSummary summary, Action<long> report, CancellationToken ct)
         {
-            // Lines are parsed on other threads while the previous chunk is written: the two cores share the work.
             using var reader = new StreamReader(file);
-            long line = 0;
-            var failedInFile = 0;
-            var raw = new List<string>(options.ChunkSize);
-            Task<ParsedChunk>? waiting = null;
-            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } text)
-            {
-                line++;
-                if (line <= from) continue;
-                raw.Add(text);
-                if (raw.Count >= options.ChunkSize)
-                {
-                    var lines = raw;
-                    var end = line;
-                    var parsing = System.Threading.Tasks.Task.Run(() => Parse(lines, end), ct);
-                    if (waiting is not null) await WriteAsync(await waiting.ConfigureAwait(false), completed: false).ConfigureAwait(false);
-                    waiting = parsing;
-                    raw = new List<string>(options.ChunkSize);
-                }
-            }
-            if (waiting is not null) await WriteAsync(await waiting.ConfigureAwait(false), completed: false).ConfigureAwait(false);
-            await WriteAsync(Parse(raw, line), completed: true).ConfigureAwait(false);
+            var failed = await ImportNdjsonAsync(reader, from, gate.For, options, cache, summary,
+                (tx, position, completed, c) => CheckpointAsync(tx, hash, name, position, completed, c), report, ct).ConfigureAwait(false);
             // Lines that failed are retried by the next run, which reads the file again (stored lines then match).
-            if (failedInFile > 0) await MarkAsync(hash, name, 0, completed: false, ct).ConfigureAwait(false);
+            if (failed > 0) await MarkAsync(hash, name, 0, completed: false, ct).ConfigureAwait(false);
+        }
+    }
 
-            async System.Threading.Tasks.Task WriteAsync(ParsedChunk chunk, bool completed)
+    /// <summary>Imports one bundle's entries (each kept type stored, the rest reported); returns how many entries failed.</summary>
+    public async Task<long> ImportBundleAsync(Bundle bundle, Func<JoinedUpDbContext, IWriteGate> gate, ImportOptions options, SourceIdCache cache, ImportSummary summary,
+        Func<JoinedUpDbContext, CancellationToken, System.Threading.Tasks.Task>? checkpoint, CancellationToken ct)
+    {
+        var entries = bundle.Entry.Where(e => e.Resource is not null).Select(e => new WriteEntry(e.FullUrl, e.Resource!, e.Request?.IfNoneExist)).ToList();
+        await using var db = JoinedUpStorage.CreateContext(storage);
+        var writer = new RecordWriter(db, clock, cache);
+        var result = await writer.SaveAsync(entries, gate(db), WriteMode.BestEffort, checkpoint, ct).ConfigureAwait(false);
+        summary.Add(result);
+        await AuditAsync(result, options, ct).ConfigureAwait(false);
+        return result.Entries.Count(e => e.Failed);
+    }
+
+    /// <summary>
+    /// Imports NDJSON lines from <paramref name="from"/> on, in chunks committed with <paramref name="checkpoint"/>
+    /// (position, completed); lines are parsed on other threads while the previous chunk is written. Returns how
+    /// many lines failed.
+    /// </summary>
+    public async Task<long> ImportNdjsonAsync(TextReader reader, long from, Func<JoinedUpDbContext, IWriteGate> gate, ImportOptions options, SourceIdCache cache,
+        ImportSummary summary, Func<JoinedUpDbContext, long, bool, CancellationToken, System.Threading.Tasks.Task>? checkpoint, Action<long>? report, CancellationToken ct)
+    {
+        long line = 0;
+        long failed = 0;
+        var raw = new List<string>(options.ChunkSize);
+        Task<ParsedChunk>? waiting = null;
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } text)
+        {
+            line++;
+            if (line <= from) continue;
+            raw.Add(text);
+            if (raw.Count >= options.ChunkSize)
             {
-                foreach (var (type, message) in chunk.Unreadable)
-                {
-                    summary.NotStoredBecause(type, $"not valid FHIR JSON: {message}", failed: true);
-                    failedInFile++;
-                }
-                await using var db = JoinedUpStorage.CreateContext(storage);
-                var writer = new RecordWriter(db, clock, cache);
-                var result = await writer.SaveAsync(chunk.Entries, gate.For(db), WriteMode.BestEffort,
-                    (tx, c) => CheckpointAsync(tx, hash, name, chunk.Position, completed, c), ct).ConfigureAwait(false);
-                summary.Add(result);
-                failedInFile += result.Entries.Count(e => e.Failed);
-                await AuditAsync(result).ConfigureAwait(false);
-                report(chunk.Lines);
+                var lines = raw;
+                var end = line;
+                var parsing = System.Threading.Tasks.Task.Run(() => Parse(lines, end), ct);
+                if (waiting is not null) await WriteAsync(await waiting.ConfigureAwait(false), completed: false).ConfigureAwait(false);
+                waiting = parsing;
+                raw = new List<string>(options.ChunkSize);
             }
+        }
+        if (waiting is not null) await WriteAsync(await waiting.ConfigureAwait(false), completed: false).ConfigureAwait(false);
+        await WriteAsync(Parse(raw, line), completed: true).ConfigureAwait(false);
+        return failed;
+
+        async System.Threading.Tasks.Task WriteAsync(ParsedChunk chunk, bool completed)
+        {
+            foreach (var (type, message) in chunk.Unreadable)
+            {
+                summary.NotStoredBecause(type, $"not valid FHIR JSON: {message}", failed: true);
+                failed++;
+            }
+            await using var db = JoinedUpStorage.CreateContext(storage);
+            var writer = new RecordWriter(db, clock, cache);
+            var result = await writer.SaveAsync(chunk.Entries, gate(db), WriteMode.BestEffort,
+                checkpoint is null ? null : (tx, c) => checkpoint(tx, chunk.Position, completed, c), ct).ConfigureAwait(false);
+            summary.Add(result);
+            failed += result.Entries.Count(e => e.Failed);
+            await AuditAsync(result, options, ct).ConfigureAwait(false);
+            report?.Invoke(chunk.Lines);
+        }
+    }
+
+    /// <summary>One audit entry per patient whose record gained entries.</summary>
+    private async System.Threading.Tasks.Task AuditAsync(WriteResult result, ImportOptions options, CancellationToken ct)
+    {
+        foreach (var (patientId, count) in result.CreatedByPatient)
+        {
+            var template = options.AuditAs ?? new AuditEvent
+            {
+                Action = "record.import",
+                Resource = "",
+                Outcome = AuditOutcome.Allowed,
+                UserName = options.Operator,
+                Role = JoinedUp.Security.Roles.System,
+                Basis = "bulk import by the system operator",
+            };
+            await audit.RecordAsync(template with
+            {
+                At = result.At,
+                PatientId = patientId,
+                Action = "record.import",
+                Resource = $"Patient/{patientId}",
+                Outcome = AuditOutcome.Allowed,
+                Detail = $"{count} resource(s) imported",
+            }, ct).ConfigureAwait(false);
         }
     }
 

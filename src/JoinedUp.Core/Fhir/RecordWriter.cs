@@ -99,6 +99,9 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, Sourc
         public int Index { get; } = index;
         public WriteEntry Entry { get; } = entry;
         public string Type => Entry.Resource.TypeName;
+
+        /// <summary>What other entries call it: its fullUrl, or Type/id for an NDJSON line (its source id).</summary>
+        public string? Url => Entry.FullUrl ?? (Entry.Resource.Id is { Length: > 0 } id ? $"{Type}/{id}" : null);
         public List<(string System, string Value)> Keys { get; } = [];
 
         /// <summary>Keys no resource holds yet: an entry that matches an existing resource lends them to it.</summary>
@@ -144,7 +147,7 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, Sourc
         var byFullUrl = new Dictionary<string, Plan>(StringComparer.Ordinal);
         foreach (var plan in plans)
         {
-            if (plan.Entry.FullUrl is { Length: > 0 } url && !byFullUrl.TryAdd(url, plan))
+            if (plan.Url is { Length: > 0 } url && !byFullUrl.TryAdd(url, plan))
             {
                 plan.Result = new EntryResult(plan.Index, plan.Type, EntryOutcome.Invalid, Reason: $"fullUrl {url} appears twice in the bundle.",
                     Problems: [new FhirProblem("Bundle.entry.fullUrl", $"fullUrl {url} appears twice in the bundle.")]);
@@ -340,7 +343,7 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, Sourc
             var notStoredByUrl = new Dictionary<string, Resource>(StringComparer.Ordinal);
             foreach (var plan in plans)
             {
-                if (plan.Entry.FullUrl is not { Length: > 0 } url) continue;
+                if (plan.Url is not { Length: > 0 } url) continue;
                 if (plan.Id is { } id) idsByUrl[url] = $"{plan.Type}/{id.ToString(CultureInfo.InvariantCulture)}";
                 else if (plan.Result is { Outcome: EntryOutcome.Existing, Id: { } existing }) idsByUrl[url] = $"{plan.Type}/{existing.ToString(CultureInfo.InvariantCulture)}";
                 else if (plan.Result is { Outcome: EntryOutcome.NotStored }) notStoredByUrl[url] = plan.Entry.Resource;

@@ -54,6 +54,7 @@ internal static class FhirEndpoints
         fhir.MapObservationWrites();
         fhir.MapBundles();
         fhir.MapBulkExport();
+        fhir.MapImport();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -116,6 +117,12 @@ internal static class Capability
                     ],
                     Operation =
                     [
+                        new CapabilityStatement.OperationComponent
+                        {
+                            Name = "import",
+                            Definition = "https://joinedup.example/fhir/OperationDefinition/import",
+                            Documentation = "POST NDJSON (application/fhir+ndjson) or a Bundle: stores the kept types under the caller's record rules and answers with an OperationOutcome of what was stored and not stored (type, count, reason). Sending the same data again stores nothing twice.",
+                        },
                         new CapabilityStatement.OperationComponent
                         {
                             Name = "export",

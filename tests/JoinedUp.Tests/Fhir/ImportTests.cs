@@ -3,6 +3,7 @@ using JoinedUp.Fhir;
 using JoinedUp.Security.Audit;
 using JoinedUp.Storage;
 using JoinedUp.Tests.Cli;
+using JoinedUp.Tests.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -112,6 +113,57 @@ public class ImportTests
         }
     }
 
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task The_import_operation_takes_NDJSON_under_the_callers_record_rules_and_says_what_it_stored(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var folder = System.IO.Directory.CreateTempSubdirectory("joinedup-import-op-").FullName;
+        try
+        {
+            WriteNdjson(SharedData.SyntheaBundles.Take(3), folder);
+            var order = new[] { "Patient", "Encounter", "Observation", "Condition", "Claim" };
+            var body = string.Concat(order.Select(t => File.ReadAllText(Path.Combine(folder, $"{t}.ndjson"))));
+            using var http = app.Bearer(await app.ClientCredentialsTokenAsync("system/*.cruds"));
+            async Task<(System.Net.HttpStatusCode Status, string Text)> Post(string content, string type = "application/fhir+ndjson")
+            {
+                using var response = await http.PostAsync("/fhir/$import", new StringContent(content, System.Text.Encoding.UTF8, type));
+                return (response.StatusCode, await response.Content.ReadAsStringAsync());
+            }
+            var (status, text) = await Post(body);
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Contains("Stored 3 Patient.", text, StringComparison.Ordinal);
+            Assert.Matches(@"Not stored: \d+ Claim: JoinedUp does not keep Claim", text);
+            var stored = await app.QueryAsync(db => db.ResourceVersions.CountAsync());
+
+            // The same data again: nothing stored twice.
+            (status, text) = await Post(body);
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Contains("3 Patient already here", text, StringComparison.Ordinal);
+            Assert.Equal(stored, await app.QueryAsync(db => db.ResourceVersions.CountAsync()));
+
+            // A bad line is reported as an error; the good ones around it are stored.
+            (status, text) = await Post("{\"resourceType\":\"Patient\",\"birthDate\":\"not a date\"}\n");
+            Assert.Contains("\"severity\":\"error\"", text, StringComparison.Ordinal);
+            Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, (await Post(body, "text/csv")).Status);
+
+            // A clinician cannot use $import to add to a record they have no relationship with.
+            var stranger = await app.StrangerAsync();
+            var browser = await app.SignInAsync(SecureApp.Email(JoinedUp.Security.Roles.Clinician));
+            var (token, _) = await SecureApp.AuthorizationCodeAsync(browser, "user/*.cruds");
+            using var clinician = app.Bearer(token);
+            using var refused = await clinician.PostAsync("/fhir/$import", new StringContent(
+                $"{{\"resourceType\":\"Condition\",\"id\":\"c1\",\"code\":{{\"coding\":[{{\"system\":\"http://snomed.info/sct\",\"code\":\"44054006\"}}]}},\"subject\":{{\"reference\":\"Patient/{stranger}\"}}}}\n",
+                System.Text.Encoding.UTF8, "application/fhir+ndjson"));
+            Assert.Contains("no legitimate relationship", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(0, await app.QueryAsync(db => db.Conditions.CountAsync(c => c.PatientId == stranger && c.Code == "44054006" && db.ResourceVersions.Any(v => v.ResourceType == "Condition" && v.ResourceId == c.Id))));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>A Progress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, too late to stop a run).</summary>
     private sealed class SyncProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
     {
@@ -122,7 +174,7 @@ public class ImportTests
     /// Turns transaction bundles into NDJSON files by type, as a bulk export would give them: each resource keeps its
     /// id, and urn:uuid references become Type/id.
     /// </summary>
-    private static Dictionary<string, long> WriteNdjson(IEnumerable<string> bundles, string folder)
+    internal static Dictionary<string, long> WriteNdjson(IEnumerable<string> bundles, string folder)
     {
         var lines = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var file in bundles)
