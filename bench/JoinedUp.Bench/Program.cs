@@ -12,6 +12,16 @@ using JoinedUp.Storage;
 //      (Microsoft.Data.Sqlite prepared INSERT in one transaction / Npgsql binary COPY) into the same schema.
 // Peak memory is the process's peak working set, read after each phase (run the phases in separate processes for
 // separate peaks: pass "generate" or "floor" as the fourth argument).
+if (args.Length > 0 && args[0] == "export")
+{
+    await JoinedUp.Bench.ExportBench.RunAsync(args[1..]);
+    return;
+}
+if (args.Length > 0 && args[0] == "load")
+{
+    await JoinedUp.Bench.LoadBench.RunAsync(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "import")
 {
     await JoinedUp.Bench.ImportBench.RunAsync(args[1..]);

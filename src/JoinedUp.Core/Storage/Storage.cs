@@ -21,20 +21,30 @@ public static class JoinedUpStorage
         return services;
     }
 
+    // Built options per StorageOptions instance: building them (connection string, folder check, provider setup) on
+    // every request cost more than the query itself on a warm read (measured with the load benchmark, issue 4).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StorageOptions, DbContextOptions> Built = new();
+
     /// <summary>A new context on the configured database. The caller disposes it.</summary>
     public static JoinedUpDbContext CreateContext(StorageOptions options)
+    {
+        var built = Built.GetValue(options, Build);
+        return options.Provider == StorageProvider.Postgres
+            ? new PostgresJoinedUpDbContext((DbContextOptions<PostgresJoinedUpDbContext>)built)
+            : new SqliteJoinedUpDbContext((DbContextOptions<SqliteJoinedUpDbContext>)built);
+    }
+
+    private static DbContextOptions Build(StorageOptions options)
     {
         options.Validate();
         if (options.Provider == StorageProvider.Postgres)
         {
-            var builder = new DbContextOptionsBuilder<PostgresJoinedUpDbContext>()
-                .UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
-            return new PostgresJoinedUpDbContext(builder.Options);
+            return new DbContextOptionsBuilder<PostgresJoinedUpDbContext>()
+                .UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history")).Options;
         }
-        var sqlite = new DbContextOptionsBuilder<SqliteJoinedUpDbContext>()
+        return new DbContextOptionsBuilder<SqliteJoinedUpDbContext>()
             .UseSqlite(SqliteConnectionString(options), s => s.MigrationsHistoryTable("__ef_migrations_history"))
-            .AddInterceptors(SqlitePragmas.Instance);
-        return new SqliteJoinedUpDbContext(sqlite.Options);
+            .AddInterceptors(SqlitePragmas.Instance).Options;
     }
 
     /// <summary>A context on an already open connection (so EF work can share a transaction with bulk writes).</summary>

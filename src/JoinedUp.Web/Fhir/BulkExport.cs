@@ -26,7 +26,7 @@ public sealed class ExportOptions
 }
 
 /// <summary>One export job as its status endpoint reports it; saved beside its files so it survives a restart.</summary>
-internal sealed class ExportJob
+public sealed class ExportJob
 {
     public required string Id { get; init; }
 
@@ -65,7 +65,7 @@ internal sealed class ExportJob
     public DateTime? FinishedAt { get; set; }
 }
 
-internal sealed record ExportFile(string Type, string File, long Count);
+public sealed record ExportFile(string Type, string File, long Count);
 
 /// <summary>
 /// FHIR Bulk Data export (the asynchronous kick-off, status and download pattern of the Bulk Data Access IG):
@@ -413,7 +413,7 @@ internal sealed class ExportJobs(IServiceScopeFactory scopes, IWebHostEnvironmen
 }
 
 /// <summary>One NDJSON file per type in a job's folder, written as the chunks come.</summary>
-internal sealed class NdjsonExportWriter(string folder, IReadOnlyList<string> types) : IAsyncDisposable
+public sealed class NdjsonExportWriter(string folder, IReadOnlyList<string> types) : IAsyncDisposable
 {
     private readonly Dictionary<string, (StreamWriter Writer, long Count)> _files = [];
 
