@@ -38,28 +38,7 @@ var target = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "joine
 var phase = args.Length > 3 ? args[3] : "both";
 var asOf = new DateOnly(2026, 11, 1);
 
-StorageOptions Fresh(string suffix)
-{
-    if (provider == StorageProvider.Sqlite)
-    {
-        var path = target + suffix;
-        foreach (var s in new[] { "", "-wal", "-shm" }) File.Delete(path + s);
-        return new StorageOptions { SqlitePath = path };
-    }
-    var b = new Npgsql.NpgsqlConnectionStringBuilder(target);
-    var db = (b.Database ?? "joinedup_bench") + suffix.Replace("-", "_", StringComparison.Ordinal);
-    using (var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(target) { Database = "postgres" }.ToString()))
-    {
-        admin.Open();
-        using var cmd = admin.CreateCommand();
-        cmd.CommandText = $"DROP DATABASE IF EXISTS {db} WITH (FORCE)";
-        cmd.ExecuteNonQuery();
-        cmd.CommandText = $"CREATE DATABASE {db}";
-        cmd.ExecuteNonQuery();
-    }
-    b.Database = db;
-    return new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = b.ToString() };
-}
+StorageOptions Fresh(string suffix) => JoinedUp.Bench.Bench.FreshAsync(provider, target, suffix).GetAwaiter().GetResult();
 
 long Size(StorageOptions o)
 {

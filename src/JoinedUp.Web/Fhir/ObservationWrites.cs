@@ -1,7 +1,7 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
-using JoinedUp.Record;
 using JoinedUp.Security;
+using JoinedUp.Security.Audit;
 using JoinedUp.Storage;
 using JoinedUp.Web.Security;
 using FhirObservation = Hl7.Fhir.Model.Observation;
@@ -10,8 +10,9 @@ namespace JoinedUp.Web.Fhir;
 
 /// <summary>
 /// Observation create: a GP system or a clinician adds a result to a patient they have a care relationship with
-/// (full access, not emergency or triage). The row holds what measures need (code, value, unit, time); the full
-/// resource as sent is kept in resource_version (docs/adr/0003).
+/// (full access, not emergency or triage), through the same writer as transactions and imports (docs/adr/0003): the
+/// row holds what measures need, resource_version the resource as sent. Conditional create with If-None-Exist
+/// (identifier=system|value): no match 201, one match 200 and nothing changed, several 412.
 /// </summary>
 internal static class ObservationWrites
 {
@@ -20,90 +21,54 @@ internal static class ObservationWrites
             {
                 var (resource, error) = await FhirBody.ReadAsync<FhirObservation>(http, ct).ConfigureAwait(false);
                 if (error is not null) return error;
-                var reference = resource!.Subject?.Reference;
-                if (reference is null || !reference.StartsWith("Patient/", StringComparison.Ordinal)
-                    || !long.TryParse(reference["Patient/".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var patientId))
+                if (resource!.Subject?.Reference is null)
                 {
                     return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Required, "An Observation names its patient: subject.reference = Patient/<id>.", "Observation.subject");
                 }
-                var opened = await access.OpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordWrite), $"Patient/{patientId}/Observation", ct).ConfigureAwait(false);
-                if (opened.View is null) return FhirResults.Forbidden();
-                if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
+                var who = http.RequiredCaller();
+                var ifNoneExist = http.Request.Headers["If-None-Exist"].ToString();
+                // A POST never takes the client's id: the entry is keyed by identifiers and If-None-Exist only.
+                resource.Id = null;
+                var result = await new RecordWriter(db, clock).SaveAsync([new WriteEntry(null, resource, ifNoneExist.Length > 0 ? ifNoneExist : null)],
+                    new HttpWriteGate(who, access, db), WriteMode.Transaction, null, ct).ConfigureAwait(false);
+                var entry = result.Entries[0];
+                switch (entry.Outcome)
                 {
-                    return FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Emergency and triage access can read but not add to the record.");
+                    case EntryOutcome.Refused:
+                        return entry.Reason?.StartsWith("Emergency", StringComparison.Ordinal) == true
+                            ? FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, entry.Reason)
+                            : FhirResults.Forbidden();
+                    case EntryOutcome.Ambiguous:
+                        return FhirResults.Problem(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.MultipleMatches, entry.Reason!, "If-None-Exist");
+                    case EntryOutcome.Invalid:
+                        var outcome = new OperationOutcome();
+                        foreach (var p in entry.Problems ?? [new FhirProblem("Observation", entry.Reason ?? "Invalid.")])
+                        {
+                            outcome.Issue.Add(new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Error, Code = OperationOutcome.IssueType.Invalid, Diagnostics = p.Message, Expression = [p.Expression] });
+                        }
+                        return FhirResults.Resource(outcome, StatusCodes.Status400BadRequest);
                 }
-                var coding = resource.Code?.Coding.FirstOrDefault();
-                if (coding?.Code is null || coding.System is null)
+                var id = entry.Id!.Value;
+                foreach (var (patientId, count) in result.CreatedByPatient)
                 {
-                    return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Required, "Observation.code needs a coding with system and code (SNOMED CT, LOINC, ...).", "Observation.code.coding[0]");
+                    await access.AuditAsync(who, AuditOutcome.Allowed, "record.create", $"Observation/{id}", patientId, "create", $"{count} resource(s) created", ct).ConfigureAwait(false);
                 }
-                if (coding.Code.Length > 64 || coding.System.Length > 200) return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "The code or its system is too long.", "Observation.code.coding[0]");
-                DateTime effective;
-                switch (resource.Effective)
+                var stored = await ClinicalResources.StoredAsync(db, [new FhirObservation { Id = id.ToString(CultureInfo.InvariantCulture), Meta = new Meta { VersionId = "1" } }], ct).ConfigureAwait(false);
+                var written = stored[0];
+                var status = entry.Outcome == EntryOutcome.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
+                if (written.Meta?.LastUpdated is null)
                 {
-                    case FhirDateTime dt when dt.TryToDateTimeOffset(out var when):
-                        effective = when.UtcDateTime;
-                        break;
-                    case Instant instant when instant.Value is { } at:
-                        effective = at.UtcDateTime;
-                        break;
-                    default:
-                        return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Required, "Give when it was measured: effectiveDateTime.", "Observation.effective[x]");
+                    // Matched an existing observation that was not written through FHIR: answer with its location only.
+                    return FhirResults.Resource(FhirResults.Outcome(OperationOutcome.IssueType.Duplicate, $"Observation/{id} already exists; nothing was created.", severity: OperationOutcome.IssueSeverity.Information), status,
+                        response => response.Headers.Location = $"{FhirEndpoints.BaseUrl(http)}/Observation/{id}");
                 }
-                double? value = null, second = null;
-                string? unit = null;
-                if (resource.Value is Quantity q && q.Value is { } v)
+                return FhirResults.Resource(written, status, response =>
                 {
-                    value = (double)v;
-                    unit = q.Code ?? q.Unit;
-                }
-                foreach (var component in resource.Component)
-                {
-                    if (component.Value is not Quantity cq || cq.Value is not { } cv) continue;
-                    var code = component.Code?.Coding.FirstOrDefault()?.Code;
-                    if (code is "8480-6" or "271649006") { value = (double)cv; unit ??= cq.Code ?? cq.Unit; }
-                    if (code is "8462-4" or "271650006") second = (double)cv;
-                }
-                var now = clock.GetUtcNow().UtcDateTime;
-                if (effective > now.AddMinutes(5)) return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "effectiveDateTime is in the future.", "Observation.effective[x]");
-                var row = new JoinedUp.Record.Observation
-                {
-                    PatientId = patientId,
-                    CodeSystem = coding.System,
-                    Code = coding.Code,
-                    Display = coding.Display is { Length: <= 500 } d ? d : resource.Code!.Text?[..Math.Min(resource.Code.Text.Length, 500)],
-                    EffectiveAt = effective,
-                    Value = value,
-                    SecondaryValue = second,
-                    Unit = unit is { Length: <= 32 } ? unit : null,
-                    RecordedByServiceId = opened.View.OwnServiceIds.Count == 1 ? opened.View.OwnServiceIds[0] : null,
-                    Status = resource.Status switch
-                    {
-                        Hl7.Fhir.Model.ObservationStatus.Amended or Hl7.Fhir.Model.ObservationStatus.Corrected => JoinedUp.Record.ObservationStatus.Amended,
-                        Hl7.Fhir.Model.ObservationStatus.EnteredInError => JoinedUp.Record.ObservationStatus.EnteredInError,
-                        _ => JoinedUp.Record.ObservationStatus.Final,
-                    },
-                    LastUpdated = now,
-                };
-                var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await using (tx.ConfigureAwait(false))
-                {
-                    db.Observations.Add(row);
-                    await db.SaveChangesAsync(ct).ConfigureAwait(false);
-                    resource.Id = row.Id.ToString(CultureInfo.InvariantCulture);
-                    resource.Meta ??= new Meta();
-                    resource.Meta.VersionId = "1";
-                    resource.Meta.LastUpdated = new DateTimeOffset(now);
-                    db.ResourceVersions.Add(new ResourceVersion { ResourceType = "Observation", ResourceId = row.Id, VersionId = 1, LastUpdated = now, Method = "create", Json = FhirJson.Serialize(resource) });
-                    await db.SaveChangesAsync(ct).ConfigureAwait(false);
-                    await tx.CommitAsync(ct).ConfigureAwait(false);
-                }
-                return FhirResults.Resource(resource, StatusCodes.Status201Created, response =>
-                {
-                    response.Headers.ETag = "W/\"1\"";
-                    response.Headers.Location = $"{FhirEndpoints.BaseUrl(http)}/Observation/{row.Id}/_history/1";
-                    response.Headers.LastModified = resource.Meta.LastUpdated!.Value.ToString("R", CultureInfo.InvariantCulture);
+                    response.Headers.ETag = $"W/\"{written.Meta!.VersionId}\"";
+                    response.Headers.Location = $"{FhirEndpoints.BaseUrl(http)}/Observation/{id}/_history/{written.Meta.VersionId}";
+                    response.Headers.LastModified = written.Meta.LastUpdated!.Value.ToString("R", CultureInfo.InvariantCulture);
                 });
             })
-            .RequirePermission(Permission.RecordWrite).WithName("FhirCreateObservation").WithSummary("Adds an observation for a patient the caller has a care relationship with.");
+            .RequirePermission(Permission.RecordWrite).WithName("FhirCreateObservation")
+            .WithSummary("Adds an observation for a patient the caller has a care relationship with; conditional create with If-None-Exist.");
 }

@@ -146,4 +146,33 @@ public class FhirClinicalTests
         var noSubject = await Assert.ThrowsAsync<FhirOperationException>(() => system.CreateAsync(result));
         Assert.Equal(HttpStatusCode.BadRequest, noSubject.Status);
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task Concurrent_conditional_creates_of_one_observation_make_exactly_one(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        var token = await app.ClientCredentialsTokenAsync("system/*.cruds");
+        const string system = "https://gp-system.example/Id/result";
+        Observation Result() => new()
+        {
+            Status = ObservationStatus.Final,
+            Identifier = [new Identifier(system, "lab-4711")],
+            Code = new CodeableConcept("http://loinc.org", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"),
+            Subject = new ResourceReference($"Patient/{patient}"),
+            Effective = new FhirDateTime(DateTimeOffset.UtcNow.AddHours(-3)),
+            Value = new Quantity { Value = 6.8m, Unit = "%", System = "http://unitsofmeasure.org", Code = "%" },
+        };
+        var results = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            var client = Client(app, token);
+            var created = await client.ConditionalCreateAsync(Result(), new SearchParams().Add("identifier", $"{system}|lab-4711"));
+            return (created!.Id, Status: client.LastResult!.Status ?? "");
+        }));
+        Assert.Single(results.Select(r => r.Id).Distinct());
+        Assert.Single(results, r => r.Status.StartsWith("201", StringComparison.Ordinal));
+        Assert.All(results.Where(r => !r.Status.StartsWith("201", StringComparison.Ordinal)), r => Assert.StartsWith("200", r.Status, StringComparison.Ordinal));
+        Assert.Equal(1, await app.QueryAsync(db => db.ResourceIdentifiers.CountAsync(i => i.System == system && i.Value == "lab-4711")));
+    }
 }
