@@ -147,7 +147,8 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, Sourc
         var byFullUrl = new Dictionary<string, Plan>(StringComparer.Ordinal);
         foreach (var plan in plans)
         {
-            if (plan.Url is { Length: > 0 } url && !byFullUrl.TryAdd(url, plan))
+            // The same resource twice (e.g. a hospital Organization in several Synthea files): only an error for kept types.
+            if (plan.Url is { Length: > 0 } url && !byFullUrl.TryAdd(url, plan) && RecordMapping.StoredTypes.Contains(plan.Type))
             {
                 plan.Result = new EntryResult(plan.Index, plan.Type, EntryOutcome.Invalid, Reason: $"fullUrl {url} appears twice in the bundle.",
                     Problems: [new FhirProblem("Bundle.entry.fullUrl", $"fullUrl {url} appears twice in the bundle.")]);
