@@ -100,9 +100,9 @@ public static class RecordMapping
     {
         DateTimeOffset? at = value switch
         {
-            FhirDateTime dt when dt.TryToDateTimeOffset(out var when) => when,
+            FhirDateTime dt => ToUtc(dt),
             Hl7.Fhir.Model.Instant i => i.Value,
-            Period p when p.StartElement is { } start && start.TryToDateTimeOffset(out var began) => began,
+            Period p when p.StartElement is { } start => ToUtc(start),
             _ => null,
         };
         if (at is null)
@@ -116,6 +116,17 @@ public static class RecordMapping
     }
 
     private static FhirDateTime? AsDateTime(DataType? value) => value as FhirDateTime;
+
+    /// <summary>A FHIR dateTime as a UTC instant: with a time as given; a date (yyyy-mm-dd, yyyy-mm, yyyy) as its first moment, UTC.</summary>
+    public static DateTimeOffset? ToUtc(FhirDateTime? value)
+    {
+        if (value?.Value is not { Length: > 0 } text) return null;
+        if (value.TryToDateTimeOffset(out var at)) return at.ToUniversalTime();
+        string[] formats = ["yyyy-MM-dd", "yyyy-MM", "yyyy"];
+        return DateTime.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var day)
+            ? new DateTimeOffset(DateTime.SpecifyKind(day, DateTimeKind.Utc))
+            : null;
+    }
 
     private static Row.Observation? Observation(FhirObservation o, long? encounterId, DateTime now, List<FhirProblem> problems)
     {
@@ -162,7 +173,7 @@ public static class RecordMapping
         DateOnly? onsetDate = null;
         if (onset is not null)
         {
-            if (onset.TryToDateTimeOffset(out var at)) onsetDate = DateOnly.FromDateTime(at.UtcDateTime);
+            if (ToUtc(onset) is { } at) onsetDate = DateOnly.FromDateTime(at.UtcDateTime);
             else problems.Add(new FhirProblem("Condition.onset[x]", "Give the onset as a date or dateTime."));
         }
         if (coding is null) return null;
@@ -273,7 +284,7 @@ public static class RecordMapping
         DateOnly? recorded = null;
         if (a.RecordedDateElement is { } r)
         {
-            if (r.TryToDateTimeOffset(out var at)) recorded = DateOnly.FromDateTime(at.UtcDateTime);
+            if (ToUtc(r) is { } at) recorded = DateOnly.FromDateTime(at.UtcDateTime);
             else problems.Add(new FhirProblem("AllergyIntolerance.recordedDate", "Give a date or dateTime."));
         }
         if (coding is null) return null;

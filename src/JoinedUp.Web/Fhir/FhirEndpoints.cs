@@ -51,7 +51,7 @@ internal static class FhirEndpoints
         fhir.MapDirectoryResources();
         fhir.MapStaffResources();
         fhir.MapAuditEvents();
-        fhir.MapObservationWrites();
+        fhir.MapClinicalWrites();
         fhir.MapBundles();
         fhir.MapBulkExport();
         fhir.MapImport();
@@ -224,7 +224,7 @@ internal static class Capability
         ["status"] = "The resource's status code",
     };
 
-    /// <summary>A clinical resource: read, patient-scoped search (patient is required), create (Observation, and all kept types in bundles).</summary>
+    /// <summary>A clinical resource: read, patient-scoped search (patient is required), create and conditional create.</summary>
     private static CapabilityStatement.ResourceComponent Clinical(string type, string profile) => new()
     {
         Type = type,
@@ -233,7 +233,7 @@ internal static class Capability
         [
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
-            .. (type == "Observation" ? new[] { new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create } } : []),
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
         ],
         Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
         ConditionalCreate = true,

@@ -175,4 +175,45 @@ public class FhirClinicalTests
         Assert.All(results.Where(r => !r.Status.StartsWith("201", StringComparison.Ordinal)), r => Assert.StartsWith("200", r.Status, StringComparison.Ordinal));
         Assert.Equal(1, await app.QueryAsync(db => db.ResourceIdentifiers.CountAsync(i => i.System == system && i.Value == "lab-4711")));
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Every_kept_clinical_type_can_be_created_read_and_searched_and_bad_input_names_the_element()
+    {
+        await using var app = await SecureApp.StartAsync(StorageProvider.Sqlite);
+        var patient = await app.DemoPatientAsync();
+        var client = Client(app, await app.ClientCredentialsTokenAsync("system/*.cruds"));
+        var subject = new ResourceReference($"Patient/{patient}");
+        var snomed = "http://snomed.info/sct";
+        Resource[] resources =
+        [
+            new Condition { Code = new CodeableConcept(snomed, "195967001", "Asthma"), Subject = subject, ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active") },
+            new AllergyIntolerance { Code = new CodeableConcept(snomed, "91936005", "Allergy to penicillin"), Patient = subject, Criticality = AllergyIntolerance.AllergyIntoleranceCriticality.High },
+            new Procedure { Status = EventStatus.Completed, Code = new CodeableConcept(snomed, "225358003", "Wound care"), Subject = subject, Performed = new FhirDateTime(DateTimeOffset.UtcNow.AddDays(-2)) },
+            new Immunization { Status = Immunization.ImmunizationStatusCodes.Completed, VaccineCode = new CodeableConcept(snomed, "1324681000000101", "Influenza vaccine"), Patient = subject, Occurrence = new FhirDateTime("2026-10-01") },
+            new Encounter { Status = Encounter.EncounterStatus.Finished, Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "HH"), Subject = subject, Period = new Period { Start = "2026-11-01T10:00:00Z", End = "2026-11-01T10:30:00Z" } },
+            new MedicationStatement { Status = MedicationStatement.MedicationStatusCodes.Active, Medication = new CodeableConcept(snomed, "322236009", "Paracetamol 500mg tablets"), Subject = subject, Effective = new FhirDateTime("2026-09-01") },
+        ];
+        foreach (var resource in resources)
+        {
+            var created = await client.CreateAsync(resource);
+            Assert.Equal("1", created!.Meta!.VersionId);
+            var read = await client.ReadAsync<Resource>($"{resource.TypeName}/{created.Id}");
+            Assert.Equal(resource.TypeName, read!.TypeName);
+            var found = await client.SearchAsync(resource.TypeName, [$"patient=Patient/{patient}", "_count=100"]);
+            Assert.Contains(found!.Entry, e => e.Resource?.Id == created.Id);
+        }
+
+        // A missing code, a date that is not a date, the wrong type for the endpoint: 400 naming the element.
+        var noCode = await Assert.ThrowsAsync<FhirOperationException>(() => client.CreateAsync(new Condition { Subject = subject }));
+        Assert.Equal(HttpStatusCode.BadRequest, noCode.Status);
+        Assert.Contains(noCode.Outcome!.Issue, i => i.Expression.Any(e => e!.StartsWith("Condition.code", StringComparison.Ordinal)));
+        using var http = app.Bearer(await app.ClientCredentialsTokenAsync("system/*.cruds"));
+        using var badDate = await http.PostAsync("/fhir/Procedure", new StringContent(
+            $"{{\"resourceType\":\"Procedure\",\"status\":\"completed\",\"code\":{{\"coding\":[{{\"system\":\"{snomed}\",\"code\":\"225358003\"}}]}},\"subject\":{{\"reference\":\"Patient/{patient}\"}},\"performedDateTime\":\"yesterday\"}}",
+            System.Text.Encoding.UTF8, "application/fhir+json"));
+        Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
+        Assert.Contains("performed", await badDate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var wrongType = await http.PostAsync("/fhir/Procedure", new StringContent($"{{\"resourceType\":\"Condition\",\"subject\":{{\"reference\":\"Patient/{patient}\"}}}}", System.Text.Encoding.UTF8, "application/fhir+json"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+    }
 }
