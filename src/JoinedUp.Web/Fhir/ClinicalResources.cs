@@ -81,6 +81,14 @@ internal static class ClinicalResources
         ["Procedure"] = ["code", "date", "status"],
     };
 
+    /// <summary>The FHIR type of each clinical row type.</summary>
+    private static readonly Dictionary<Type, string> FhirTypeOf = new()
+    {
+        [typeof(JoinedUp.Record.Observation)] = "Observation", [typeof(JoinedUp.Record.Condition)] = "Condition", [typeof(JoinedUp.Record.Encounter)] = "Encounter",
+        [typeof(Immunisation)] = "Immunization", [typeof(JoinedUp.Record.MedicationStatement)] = "MedicationStatement",
+        [typeof(JoinedUp.Record.AllergyIntolerance)] = "AllergyIntolerance", [typeof(JoinedUp.Record.Procedure)] = "Procedure",
+    };
+
     private static readonly string[] CommonParameters = ["patient", "subject", "_count", "_cursor", "_include", "_lastUpdated", "_format"];
 
     /// <summary>
@@ -128,6 +136,22 @@ internal static class ClinicalResources
         var typeName = typeof(T).Name;
         if (patientId is null)
         {
+            // Deleted? Those who may read the patient's record are told so (410); anyone else gets the usual refusal.
+            var fhirType = FhirTypeOf[typeof(T)];
+            var deletion = await db.ResourceVersions.AsNoTracking().Where(v => v.ResourceType == fhirType && v.ResourceId == entryId && v.Method == "delete")
+                .Select(v => new { v.Json, v.LastUpdated }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+            if (deletion is not null && System.Text.Json.JsonSerializer.Deserialize<Resource>(deletion.Json, FhirJson.Write) is { } was
+                && RecordMapping.PatientReference(was).Reference?.Reference is { } subject && subject.StartsWith("Patient/", StringComparison.Ordinal)
+                && long.TryParse(subject["Patient/".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var deletedFor))
+            {
+                var seen = await access.OpenAsync(who, deletedFor, PermissionMatrix.Name(Permission.RecordRead), $"{fhirType}/{entryId}", ct).ConfigureAwait(false);
+                if (seen.View is not null)
+                {
+                    return FhirResults.Problem(StatusCodes.Status410Gone, OperationOutcome.IssueType.Deleted,
+                        $"{fhirType}/{entryId} was deleted on {deletion.LastUpdated:yyyy-MM-dd HH:mm} UTC.");
+                }
+                return FhirResults.Forbidden();
+            }
             await access.AuditAsync(who, JoinedUp.Security.Audit.AuditOutcome.Denied, PermissionMatrix.Name(Permission.RecordRead), $"{typeName}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
             return FhirResults.Forbidden();
         }

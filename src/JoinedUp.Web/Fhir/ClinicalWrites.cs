@@ -1,9 +1,11 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
+using JoinedUp.Record;
 using JoinedUp.Security;
 using JoinedUp.Security.Audit;
 using JoinedUp.Storage;
 using JoinedUp.Web.Security;
+using Microsoft.EntityFrameworkCore;
 
 namespace JoinedUp.Web.Fhir;
 
@@ -23,7 +25,76 @@ internal static class ClinicalWrites
             fhir.MapPost($"/{type}", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct) => CreateAsync(type, http, access, db, clock, ct))
                 .RequirePermission(Permission.RecordWrite).WithName($"FhirCreate{type}")
                 .WithSummary($"Adds a {type} for a patient the caller has a care relationship with; conditional create with If-None-Exist.");
+            fhir.MapDelete($"/{type}/{{id}}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct) => type switch
+                {
+                    "Encounter" => DeleteAsync(db.Encounters, type, id, http, access, db, clock, ct),
+                    "Condition" => DeleteAsync(db.Conditions, type, id, http, access, db, clock, ct),
+                    "Observation" => DeleteAsync(db.Observations, type, id, http, access, db, clock, ct),
+                    "Immunization" => DeleteAsync(db.Immunisations, type, id, http, access, db, clock, ct),
+                    "MedicationStatement" => DeleteAsync(db.MedicationStatements, type, id, http, access, db, clock, ct),
+                    "AllergyIntolerance" => DeleteAsync(db.Allergies, type, id, http, access, db, clock, ct),
+                    _ => DeleteAsync(db.Procedures, type, id, http, access, db, clock, ct),
+                })
+                .RequirePermission(Permission.RecordWrite).WithName($"FhirDelete{type}")
+                .WithSummary($"Deletes a {type} recorded in error (full care relationship; If-Match honoured); the deletion is a version, and reads answer 410 Gone.");
         }
+    }
+
+    /// <summary>
+    /// DELETE: for an entry recorded in error, by someone with a full care relationship with the patient (not
+    /// emergency or triage access) who can see the entry. The row goes; a "delete" version keeps what it was, so
+    /// history and audit still show it, and reads answer 410 Gone. The entry's identifiers are released, so the
+    /// same data can be sent again.
+    /// </summary>
+    private static async Task<IResult> DeleteAsync<T>(DbSet<T> set, string type, string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct)
+        where T : ClinicalEntry
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var entryId)) return FhirResults.Forbidden();
+        var who = http.RequiredCaller();
+        var row = await set.AsNoTracking().Where(e => e.Id == entryId).Select(e => new { e.PatientId, e.VersionId }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (row is null)
+        {
+            await access.AuditAsync(who, AuditOutcome.Denied, "record.delete", $"{type}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
+            return FhirResults.Forbidden();
+        }
+        var opened = await access.OpenAsync(who, row.PatientId, "record.delete", $"{type}/{entryId}", ct).ConfigureAwait(false);
+        if (opened.View is null) return FhirResults.Forbidden();
+        if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
+        {
+            return FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Emergency and triage access can read but not change the record.");
+        }
+        var visible = typeof(T) == typeof(JoinedUp.Record.Encounter)
+            ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
+            : opened.View.Visible(set.AsNoTracking());
+        if (!await visible.AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false)) return FhirResults.Forbidden();
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length > 0 && ifMatch != $"W/\"{row.VersionId}\"" && ifMatch != $"\"{row.VersionId}\"")
+        {
+            return FhirResults.Problem(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"The {type} has changed since version {ifMatch}: it is now at version {row.VersionId}. Read it again before deleting it.");
+        }
+        var last = await db.ResourceVersions.AsNoTracking().Where(v => v.ResourceType == type && v.ResourceId == entryId && v.VersionId == row.VersionId)
+            .Select(v => v.Json).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            // The version check again inside the transaction: someone may have changed it since.
+            var deleted = await set.Where(e => e.Id == entryId && e.VersionId == row.VersionId).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+            if (deleted == 0)
+            {
+                return FhirResults.Problem(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict, $"The {type} was changed or deleted by someone else at the same moment. Read it again.");
+            }
+            await db.ResourceIdentifiers.Where(i => i.ResourceType == type && i.ResourceId == entryId).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+            db.ResourceVersions.Add(new ResourceVersion
+            {
+                ResourceType = type, ResourceId = entryId, VersionId = row.VersionId + 1, LastUpdated = now, Method = "delete",
+                Json = last ?? $"{{\"resourceType\":\"{type}\",\"id\":\"{entryId}\",\"subject\":{{\"reference\":\"Patient/{row.PatientId}\"}}}}",
+            });
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        return Results.NoContent();
     }
 
     private static async Task<IResult> CreateAsync(string type, HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct)

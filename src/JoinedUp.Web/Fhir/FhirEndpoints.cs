@@ -234,8 +234,10 @@ internal static class Capability
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Delete, Documentation = "For entries recorded in error; If-Match honoured; reads then answer 410 Gone." },
         ],
         Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+        ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
         ConditionalCreate = true,
         SearchInclude = [$"{type}:patient"],
         SearchParam =

@@ -216,4 +216,42 @@ public class FhirClinicalTests
         using var wrongType = await http.PostAsync("/fhir/Procedure", new StringContent($"{{\"resourceType\":\"Condition\",\"subject\":{{\"reference\":\"Patient/{patient}\"}}}}", System.Text.Encoding.UTF8, "application/fhir+json"));
         Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task An_entry_recorded_in_error_is_deleted_with_If_Match_and_then_reads_as_gone(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        var client = Client(app, await app.ClientCredentialsTokenAsync("system/*.cruds"));
+        var created = await client.CreateAsync(new Condition { Code = new CodeableConcept("http://snomed.info/sct", "38341003", "Hypertension"), Subject = new ResourceReference($"Patient/{patient}") });
+        using var http = app.Bearer(await app.ClientCredentialsTokenAsync("system/*.cruds"));
+
+        // A stale version is refused; the right one deletes it.
+        using var stale = new HttpRequestMessage(HttpMethod.Delete, $"/fhir/Condition/{created!.Id}");
+        stale.Headers.TryAddWithoutValidation("If-Match", "W/\"7\"");
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await http.SendAsync(stale)).StatusCode);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/fhir/Condition/{created.Id}");
+        delete.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"");
+        Assert.Equal(HttpStatusCode.NoContent, (await http.SendAsync(delete)).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync($"/fhir/Condition/{created.Id}")).StatusCode);
+        var id = long.Parse(created.Id!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(await app.QueryAsync(db => db.Conditions.AnyAsync(c => c.Id == id)));
+        Assert.True(await app.QueryAsync(db => db.ResourceVersions.AnyAsync(v => v.ResourceType == "Condition" && v.ResourceId == id && v.Method == "delete" && v.VersionId == 2)));
+        Assert.NotEmpty(await app.AuditAsync(e => e.Action == "record.delete" && e.PatientId == patient && e.Outcome == JoinedUp.Security.Audit.AuditOutcome.Allowed));
+
+        // Someone without a relationship cannot delete, and cannot learn that an entry was deleted.
+        var stranger = await app.StrangerAsync();
+        var strangers = await app.QueryAsync(db => db.Conditions.Where(c => c.PatientId == stranger).Select(c => c.Id).FirstOrDefaultAsync());
+        if (strangers != 0) Assert.Equal(HttpStatusCode.Forbidden, (await http.DeleteAsync($"/fhir/Condition/{strangers}")).StatusCode);
+        async Task<HttpStatusCode> ReadAs(string role)
+        {
+            var browser = await app.SignInAsync(SecureApp.Email(role));
+            var (token, _) = await SecureApp.AuthorizationCodeAsync(browser, "user/*.rs");
+            using var other = app.Bearer(token);
+            return (await other.GetAsync($"/fhir/Condition/{created.Id}")).StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Gone, await ReadAs(JoinedUp.Security.Roles.Clinician)); // the nurse has the patient on her caseload
+        Assert.Equal(HttpStatusCode.Forbidden, await ReadAs(JoinedUp.Security.Roles.SpaCoordinator)); // triages someone else
+    }
 }
