@@ -29,53 +29,53 @@ internal static class ClinicalResources
                 ReadAsync(id, http, access, db, db.Observations, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadObservation").WithSummary("One observation, if the caller may see it.");
         fhir.MapGet("/Observation", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "Observation", (view, q) => ObservationFilter(view, db, q), o => o.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "Observation", (view, q) => ObservationFilter(view, db, q), o => o.EffectiveAt, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchObservation").WithSummary("A patient's observations: patient (required), code, date, _count.");
         fhir.MapGet("/Condition/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.Conditions, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadCondition").WithSummary("One condition, if the caller may see it.");
         fhir.MapGet("/Condition", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "Condition", (view, q) => ConditionFilter(view, db, q), c => c.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "Condition", (view, q) => ConditionFilter(view, db, q), null, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchCondition").WithSummary("A patient's conditions: patient (required), code, clinical-status, _count.");
         fhir.MapGet("/Encounter/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.Encounters, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadEncounter").WithSummary("One encounter, if the caller may see it.");
         fhir.MapGet("/Encounter", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "Encounter", (view, q) => EncounterFilter(view, db, q), e => e.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "Encounter", (view, q) => EncounterFilter(view, db, q), e => e.StartAt, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchEncounter").WithSummary("A patient's encounters: patient (required), date, _count.");
         fhir.MapGet("/Immunization/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.Immunisations, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadImmunization").WithSummary("One immunisation, if the caller may see it.");
         fhir.MapGet("/Immunization", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "Immunization", (view, q) => ImmunizationFilter(view, db, q), i => i.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "Immunization", (view, q) => ImmunizationFilter(view, db, q), null, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchImmunization").WithSummary("A patient's immunisations: patient (required), vaccine-code, _count.");
         fhir.MapGet("/MedicationStatement/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.MedicationStatements, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadMedicationStatement").WithSummary("One medication statement, if the caller may see it.");
         fhir.MapGet("/MedicationStatement", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "MedicationStatement", (view, q) => MedicationFilter(view, db, q), m => m.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "MedicationStatement", (view, q) => MedicationFilter(view, db, q), null, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchMedicationStatement").WithSummary("A patient's medicines: patient (required), code, status, _count.");
         fhir.MapGet("/AllergyIntolerance/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.Allergies, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadAllergyIntolerance").WithSummary("One allergy or intolerance, if the caller may see it.");
         fhir.MapGet("/AllergyIntolerance", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "AllergyIntolerance", (view, q) => AllergyFilter(view, db, q), a => a.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "AllergyIntolerance", (view, q) => AllergyFilter(view, db, q), null, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchAllergyIntolerance").WithSummary("A patient's allergies: patient (required), code, clinical-status, _count.");
         fhir.MapGet("/Procedure/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.Procedures, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadProcedure").WithSummary("One procedure, if the caller may see it.");
         fhir.MapGet("/Procedure", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
-                SearchAsync(http, access, db, "Procedure", (view, q) => ProcedureFilter(view, db, q), p => p.Id, ToFhir, ct))
+                SearchAsync(http, access, db, "Procedure", (view, q) => ProcedureFilter(view, db, q), p => p.PerformedAt ?? DateTime.MinValue, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchProcedure").WithSummary("A patient's procedures: patient (required), code, date, status, _count.");
     }
 
     /// <summary>The search parameters each clinical type takes (besides patient/subject, _count, _include and paging).</summary>
     internal static readonly Dictionary<string, string[]> Parameters = new(StringComparer.Ordinal)
     {
-        ["Observation"] = ["code", "date"],
+        ["Observation"] = ["code", "date", "status"],
         ["Condition"] = ["code", "clinical-status"],
-        ["Encounter"] = ["date"],
-        ["Immunization"] = ["vaccine-code"],
+        ["Encounter"] = ["date", "status"],
+        ["Immunization"] = ["vaccine-code", "status"],
         ["MedicationStatement"] = ["code", "status"],
         ["AllergyIntolerance"] = ["code", "clinical-status"],
         ["Procedure"] = ["code", "date", "status"],
@@ -89,7 +89,7 @@ internal static class ClinicalResources
         [typeof(JoinedUp.Record.AllergyIntolerance)] = "AllergyIntolerance", [typeof(JoinedUp.Record.Procedure)] = "Procedure",
     };
 
-    private static readonly string[] CommonParameters = ["patient", "subject", "_count", "_cursor", "_include", "_lastUpdated", "_format"];
+    private static readonly string[] CommonParameters = ["patient", "subject", "_count", "_cursor", "_include", "_lastUpdated", "_sort", "_format"];
 
     /// <summary>
     /// Patient/{id}/$everything: the patient and every entry of theirs the caller may see (the same view as the UI), as
@@ -177,7 +177,7 @@ internal static class ClinicalResources
     }
 
     private static async Task<IResult> SearchAsync<T>(HttpContext http, RecordAccessService access, JoinedUpDbContext db, string type,
-        Func<RecordView, IQueryCollection, (IQueryable<T>? Query, IResult? Error)> filter, Expression<Func<T, long>> key, Func<T, Resource> map, CancellationToken ct)
+        Func<RecordView, IQueryCollection, (IQueryable<T>? Query, IResult? Error)> filter, Expression<Func<T, DateTime>>? date, Func<T, Resource> map, CancellationToken ct)
         where T : ClinicalEntry
     {
         var query = http.Request.Query;
@@ -219,13 +219,47 @@ internal static class ClinicalResources
             return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "_count is a whole number from 1.", "_count");
         }
         count = Math.Min(count, FhirPatientSearch.MaxCount);
-        long after = 0;
-        if (query.TryGetValue("_cursor", out var cursor) && !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        // _sort: _id (the default), _lastUpdated, or date for types with a time; "-" for newest first. Paging is a
+        // keyset on (sort key, id), so a next link never repeats or skips an entry whatever is added meanwhile.
+        var sort = query["_sort"].FirstOrDefault() ?? "_id";
+        var descending = sort.StartsWith('-');
+        var sortKey = sort.TrimStart('-');
+        Expression<Func<T, DateTime>>? sortBy = sortKey switch
+        {
+            "_id" => null,
+            "_lastUpdated" => e => e.LastUpdated,
+            "date" when date is not null => date,
+            _ => null,
+        };
+        if (sortKey is not ("_id" or "_lastUpdated") && sortBy is null)
+        {
+            await opened.Audited.ConfigureAwait(false);
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                $"_sort={sort} is not supported for {type}: use _id, _lastUpdated{(date is null ? "" : " or date")}, with - for descending.", "_sort");
+        }
+        var cursorText = query["_cursor"].FirstOrDefault();
+        long afterId = 0;
+        long afterTicks = 0;
+        var cursorParts = cursorText?.Split('.') ?? [];
+        if (cursorText is not null && !(cursorParts.Length == (sortBy is null ? 1 : 2)
+            && long.TryParse(cursorParts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out afterId)
+            && (sortBy is null || long.TryParse(cursorParts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterTicks))))
         {
             await opened.Audited.ConfigureAwait(false);
             return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "Follow the bundle's next link as given.", "_cursor");
         }
-        var rows = await filtered!.Where(e => e.Id > after).OrderBy(e => e.Id).Take(count + 1).ToListAsync(ct).ConfigureAwait(false);
+        var page = filtered!;
+        if (sortBy is null)
+        {
+            if (cursorText is not null) page = descending ? page.Where(e => e.Id < afterId) : page.Where(e => e.Id > afterId);
+            page = descending ? page.OrderByDescending(e => e.Id) : page.OrderBy(e => e.Id);
+        }
+        else
+        {
+            if (cursorText is not null) page = After(page, sortBy, new DateTime(afterTicks, DateTimeKind.Utc), afterId, descending);
+            page = descending ? page.OrderByDescending(sortBy).ThenByDescending(e => e.Id) : page.OrderBy(sortBy).ThenBy(e => e.Id);
+        }
+        var rows = await page.Take(count + 1).ToListAsync(ct).ConfigureAwait(false);
         await opened.Audited.ConfigureAwait(false);
         var more = rows.Count > count;
         if (more) rows.RemoveAt(rows.Count - 1);
@@ -234,7 +268,10 @@ internal static class ClinicalResources
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/{type}{http.Request.QueryString}" });
         if (more)
         {
-            bundle.Link.Add(FhirQuery.NextLink(http, type, rows[^1].Id));
+            var last = rows[^1];
+            bundle.Link.Add(FhirQuery.NextLink(http, type, sortBy is null
+                ? last.Id.ToString(CultureInfo.InvariantCulture)
+                : $"{sortBy.Compile()(last).Ticks.ToString(CultureInfo.InvariantCulture)}.{last.Id.ToString(CultureInfo.InvariantCulture)}"));
         }
         foreach (var resource in await StoredAsync(db, rows.Select(map).ToList(), ct).ConfigureAwait(false))
         {
@@ -273,6 +310,16 @@ internal static class ClinicalResources
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
             q = q.Where(d, o => o.EffectiveAt);
         }
+        if (query["status"].FirstOrDefault() is { } status)
+        {
+            JoinedUp.Record.ObservationStatus? s = status switch
+            {
+                "final" => JoinedUp.Record.ObservationStatus.Final, "amended" => JoinedUp.Record.ObservationStatus.Amended,
+                "entered-in-error" => JoinedUp.Record.ObservationStatus.EnteredInError, _ => null,
+            };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is final, amended or entered-in-error.", "status"));
+            q = q.Where(o => o.Status == s);
+        }
         return (q, null);
     }
 
@@ -300,6 +347,15 @@ internal static class ClinicalResources
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
             q = q.Where(d, e => e.StartAt);
         }
+        if (query["status"].FirstOrDefault() is { } status)
+        {
+            EncounterStatus? s = status switch
+            {
+                "planned" => EncounterStatus.Planned, "in-progress" => EncounterStatus.InProgress, "finished" => EncounterStatus.Finished, "cancelled" => EncounterStatus.Cancelled, _ => null,
+            };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is planned, in-progress, finished or cancelled.", "status"));
+            q = q.Where(e => e.Status == s);
+        }
         return (q, null);
     }
 
@@ -308,6 +364,12 @@ internal static class ClinicalResources
         var q = view.Visible(db.Immunisations.AsNoTracking());
         if (Codes(query, "vaccine-code", out var codes, out var codeError) is false) return (null, codeError);
         q = WithCodes(q, codes, i => i.VaccineCode, i => i.CodeSystem);
+        if (query["status"].FirstOrDefault() is { } status)
+        {
+            ImmunisationStatus? s = status switch { "completed" => ImmunisationStatus.Completed, "not-done" => ImmunisationStatus.NotDone, "entered-in-error" => ImmunisationStatus.EnteredInError, _ => null };
+            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is completed, not-done or entered-in-error.", "status"));
+            q = q.Where(i => i.Status == s);
+        }
         return (q, null);
     }
 
@@ -436,6 +498,17 @@ internal static class ClinicalResources
             either = Expression.OrElse(either, Expression.Call(Expression.Constant(qualified), contains, joined));
         }
         body = Expression.AndAlso(body, either);
+        return query.Where(Expression.Lambda<Func<T, bool>>(body, row));
+    }
+
+    /// <summary>Entries after the cursor (key, id) in the sort order: key beyond it, or the same key and a later id.</summary>
+    private static IQueryable<T> After<T>(IQueryable<T> query, Expression<Func<T, DateTime>> key, DateTime afterKey, long afterId, bool descending) where T : ClinicalEntry
+    {
+        var row = key.Parameters[0];
+        var id = Expression.Property(row, nameof(ClinicalEntry.Id));
+        Expression beyond = descending ? Expression.LessThan(key.Body, Expression.Constant(afterKey)) : Expression.GreaterThan(key.Body, Expression.Constant(afterKey));
+        Expression later = descending ? Expression.LessThan(id, Expression.Constant(afterId)) : Expression.GreaterThan(id, Expression.Constant(afterId));
+        var body = Expression.OrElse(beyond, Expression.AndAlso(Expression.Equal(key.Body, Expression.Constant(afterKey)), later));
         return query.Where(Expression.Lambda<Func<T, bool>>(body, row));
     }
 

@@ -245,6 +245,7 @@ internal static class Capability
             Param("patient", SearchParamType.Reference, "Required: the patient (Patient/<id>); subject is accepted too"),
             .. ClinicalResources.Parameters[type].Select(p => Param(p, p switch { "date" => SearchParamType.Date, _ => SearchParamType.Token }, ParameterDocs[p])),
             Param("_lastUpdated", SearchParamType.Date, "When the entry last changed, with eq, ne, ge, le, gt, lt"),
+            Param("_sort", SearchParamType.Special, type is "Observation" or "Encounter" or "Procedure" ? "_id, _lastUpdated or date; - for descending" : "_id or _lastUpdated; - for descending"),
             Param("_count", SearchParamType.Number, "Page size, at most 100; follow the next link for more"),
         ],
     };

@@ -99,10 +99,13 @@ internal static class FhirQuery
     }
 
     /// <summary>The next page's link: the same query with the keyset cursor after <paramref name="lastId"/>.</summary>
-    public static Bundle.LinkComponent NextLink(HttpContext http, string type, long lastId)
+    public static Bundle.LinkComponent NextLink(HttpContext http, string type, long lastId) => NextLink(http, type, lastId.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The next page's link: the same query with the given keyset cursor.</summary>
+    public static Bundle.LinkComponent NextLink(HttpContext http, string type, string cursor)
     {
         var next = http.Request.Query.Where(q => q.Key != "_cursor").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))).ToList();
-        next.Add(KeyValuePair.Create("_cursor", (string?)lastId.ToString(CultureInfo.InvariantCulture)));
+        next.Add(KeyValuePair.Create("_cursor", (string?)cursor));
         return new Bundle.LinkComponent { Relation = "next", Url = $"{FhirEndpoints.BaseUrl(http)}/{type}{QueryString.Create(next)}" };
     }
 }

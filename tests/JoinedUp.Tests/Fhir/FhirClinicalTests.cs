@@ -48,6 +48,16 @@ public class FhirClinicalTests
         var observations = await AllPagesAsync<Observation>(nurse, await nurse.SearchAsync<Observation>([$"patient=Patient/{patient}", "_count=2"]));
         Assert.Equal(expected, observations.Count);
         Assert.All(observations, o => Assert.Equal($"Patient/{patient}", o.Subject!.Reference));
+        // Newest first, two at a time: every observation once, in order of when it was measured.
+        var newestFirst = await AllPagesAsync<Observation>(nurse, await nurse.SearchAsync<Observation>([$"patient=Patient/{patient}", "_count=2", "_sort=-date"]));
+        Assert.Equal(expected, newestFirst.Count);
+        Assert.Equal(expected, newestFirst.Select(o => o.Id).Distinct().Count());
+        var times = newestFirst.Select(o => ((FhirDateTime)o.Effective!).ToDateTimeOffset(TimeSpan.Zero)).ToList();
+        Assert.Equal(times.OrderDescending().ToList(), times);
+        var finals = await AllPagesAsync<Observation>(nurse, await nurse.SearchAsync<Observation>([$"patient=Patient/{patient}", "status=final", "_sort=_lastUpdated"]));
+        Assert.Equal(expected, finals.Count);
+        var badSort = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Condition>([$"patient=Patient/{patient}", "_sort=date"]));
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.Status);
         var bp = observations.Last(o => o.Code!.Coding[0].Code == "75367002"); // the one added above (ids ascend)
         Assert.Equal(["8480-6", "8462-4"], bp.Component.Select(c => c.Code!.Coding[0].Code!).ToArray());
         Assert.Equal(84m, ((Quantity)bp.Component[1].Value!).Value);
