@@ -501,6 +501,25 @@ internal static class ClinicalResources
         return query.Where(Expression.Lambda<Func<T, bool>>(body, row));
     }
 
+    /// <summary>A patient's entries of one type as the view allows, newest (highest id) first, at most <paramref name="limit"/>, as stored when written through FHIR.</summary>
+    internal static async Task<List<Resource>> ForPatientAsync(JoinedUpDbContext db, RecordView view, string type, int limit, CancellationToken ct)
+    {
+        List<Resource> mapped = type switch
+        {
+            "Observation" => (await view.Visible(db.Observations.AsNoTracking()).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            "Condition" => (await (view.Level == AccessLevel.Triage
+                    ? view.TriageConditions(db.Conditions.AsNoTracking()).Union(view.Visible(db.Conditions.AsNoTracking()))
+                    : view.Visible(db.Conditions.AsNoTracking())).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            "Encounter" => (await view.VisibleEncounters(db.Encounters.AsNoTracking()).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            "Immunization" => (await view.Visible(db.Immunisations.AsNoTracking()).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            "MedicationStatement" => (await view.Visible(db.MedicationStatements.AsNoTracking()).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            "AllergyIntolerance" => (await view.Visible(db.Allergies.AsNoTracking()).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            "Procedure" => (await view.Visible(db.Procedures.AsNoTracking()).OrderByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false)).Select(ToFhir).ToList(),
+            _ => [],
+        };
+        return await StoredAsync(db, mapped, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Entries after the cursor (key, id) in the sort order: key beyond it, or the same key and a later id.</summary>
     private static IQueryable<T> After<T>(IQueryable<T> query, Expression<Func<T, DateTime>> key, DateTime afterKey, long afterId, bool descending) where T : ClinicalEntry
     {

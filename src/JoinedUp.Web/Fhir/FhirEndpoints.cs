@@ -160,6 +160,7 @@ internal static class Capability
                                 Param("general-practitioner", SearchParamType.Reference, "With :identifier and the practice's ODS code"),
                                 Param("_lastUpdated", SearchParamType.Date, "When the record last changed, with eq, ne, ge, le, gt, lt"),
                             ],
+                            SearchRevInclude = RecordMapping.StoredTypes.Where(RecordMapping.IsClinical).Select(t => $"{t}:patient").ToList(),
                             Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
                         },
                         Directory("Organization", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Organization", "identifier", "name"),

@@ -120,9 +120,12 @@ internal static class FhirPatientSearch
     public const int DefaultCount = 20;
     public const int MaxCount = 100;
 
+    /// <summary>The most entries of one type a _revinclude adds per patient (newest first); more: search that type.</summary>
+    public const int RevIncludeLimit = 100;
+
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        "_id", "identifier", "family", "given", "name", "birthdate", "general-practitioner:identifier", "_lastUpdated", "_count", "_summary", "_cursor", "_format",
+        "_id", "identifier", "family", "given", "name", "birthdate", "general-practitioner:identifier", "_lastUpdated", "_count", "_summary", "_cursor", "_format", "_revinclude",
     };
 
     public static async Task<IResult> RunAsync(HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct)
@@ -248,6 +251,25 @@ internal static class FhirPatientSearch
                 Resource = resource,
                 Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
             });
+        }
+        // _revinclude=<Type>:patient: each patient's entries of that type, through that patient's own record view
+        // (restricted entries and the triage limit apply exactly as on a read), at most RevIncludeLimit each.
+        foreach (var revinclude in query["_revinclude"].OfType<string>())
+        {
+            var parts = revinclude.Split(':');
+            if (parts.Length != 2 || parts[1] is not ("patient" or "subject") || !RecordMapping.IsClinical(parts[0]))
+            {
+                return Bad("_revinclude", $"_revinclude={revinclude} is not supported; use <Type>:patient for {string.Join(", ", RecordMapping.StoredTypes.Where(RecordMapping.IsClinical))}.");
+            }
+            foreach (var id in page)
+            {
+                var (view, _) = await access.DecideAsync(who, id, ct).ConfigureAwait(false);
+                if (view is null) continue;
+                foreach (var resource in await ClinicalResources.ForPatientAsync(db, view, parts[0], RevIncludeLimit, ct).ConfigureAwait(false))
+                {
+                    bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"{baseUrl}/{resource.TypeName}/{resource.Id}", Resource = resource, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Include } });
+                }
+            }
         }
         if (ignored.Count > 0)
         {

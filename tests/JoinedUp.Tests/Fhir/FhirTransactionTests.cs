@@ -71,6 +71,18 @@ public class FhirTransactionTests
         Assert.Equal(patient.Name[0].Family, stored.Name[0].Family);
         Assert.Contains(stored.Extension, e => e.Url!.EndsWith("us-core-race", StringComparison.Ordinal)); // kept as sent
 
+        // _revinclude brings the patient's allergies and procedures along (the types the bundles hold).
+        var withEntries = await client.SearchAsync<Patient>([$"identifier={synthea.System}|{synthea.Value}", "_revinclude=Procedure:patient", "_revinclude=AllergyIntolerance:patient"]);
+        Assert.Equal(first.Entry.Count(e => e.Resource is Procedure), withEntries!.Entry.Count(e => e.Resource is Procedure && e.Search!.Mode == Bundle.SearchEntryMode.Include));
+        Assert.Equal(first.Entry.Count(e => e.Resource is AllergyIntolerance), withEntries.Entry.Count(e => e.Resource is AllergyIntolerance));
+        var procedureCode = first.Entry.Select(e => e.Resource).OfType<Procedure>().First().Code!.Coding[0].Code;
+        var procedures = await client.SearchAsync<Procedure>([$"patient=Patient/{stored.Id}", $"code=http://snomed.info/sct|{procedureCode}"]);
+        var expectedProcedures = first.Entry.Select(e => e.Resource).OfType<Procedure>().Count(p => p.Code!.Coding.Any(c => c.Code == procedureCode));
+        Assert.True(expectedProcedures > 0);
+        Assert.Equal(expectedProcedures, procedures!.Entry.Count(e => e.Resource is Procedure));
+        var wrongSystem = await client.SearchAsync<Procedure>([$"patient=Patient/{stored.Id}", $"code=http://loinc.org|{procedureCode}"]);
+        Assert.DoesNotContain(wrongSystem!.Entry, e => e.Resource is Procedure);
+
         var heights = first.Entry.Select(e => e.Resource).OfType<Observation>().Count(o => o.Code!.Coding.Any(c => c.Code == "8302-2"));
         var searched = await client.SearchAsync<Observation>([$"patient=Patient/{stored.Id}", "code=http://loinc.org|8302-2", "_count=100"]);
         Assert.Equal(heights, searched!.Entry.Count(e => e.Resource is Observation));
