@@ -247,6 +247,7 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
                 summary.NotStoredBecause(type, $"not valid FHIR JSON: {message}", failed: true);
                 failed++;
             }
+            foreach (var type in chunk.NotKept) summary.NotStoredBecause(type, RecordWriter.NotStoredReason(type));
             await using var db = JoinedUpStorage.CreateContext(storage);
             var writer = new RecordWriter(db, clock, cache);
             var result = await writer.SaveAsync(chunk.Entries, gate(db), WriteMode.BestEffort,
@@ -285,25 +286,42 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
     }
 
     /// <summary>NDJSON lines parsed (strictly): the resources, the lines that are not valid FHIR, and the file position after them.</summary>
-    private sealed record ParsedChunk(List<WriteEntry> Entries, List<(string Type, string Message)> Unreadable, long Position, int Lines);
+    private sealed record ParsedChunk(List<WriteEntry> Entries, List<(string Type, string Message)> Unreadable, long Position, int Lines, List<string> NotKept);
 
     private static ParsedChunk Parse(List<string> lines, long position)
     {
         var parsed = lines.AsParallel().AsOrdered().Select(text =>
         {
-            if (string.IsNullOrWhiteSpace(text)) return (Entry: (WriteEntry?)null, Problem: ((string, string)?)null);
+            if (string.IsNullOrWhiteSpace(text)) return (Entry: (WriteEntry?)null, Problem: ((string, string)?)null, Skipped: (string?)null);
+            // A type JoinedUp does not keep (Claim, ExplanationOfBenefit: the largest lines) is counted, not parsed.
+            if (LeadingType(text) is { } type && !RecordMapping.StoredTypes.Contains(type)) return (null, null, type);
             try
             {
                 var resource = JsonSerializer.Deserialize<Resource>(text, FhirJson.Read) ?? throw new JsonException("empty line");
-                return (new WriteEntry(null, resource), null);
+                return (new WriteEntry(null, resource), null, null);
             }
             catch (Exception ex) when (ex is JsonException or DeserializationFailedException or InvalidCastException or NotSupportedException)
             {
-                return (null, (TypeOf(text), FirstLine(ex.Message)));
+                return (null, (TypeOf(text), FirstLine(ex.Message)), null);
             }
         }).ToList();
         return new ParsedChunk(parsed.Where(p => p.Entry is not null).Select(p => p.Entry!).ToList(),
-            parsed.Where(p => p.Problem is not null).Select(p => p.Problem!.Value).ToList(), position, lines.Count);
+            parsed.Where(p => p.Problem is not null).Select(p => p.Problem!.Value).ToList(), position, lines.Count,
+            parsed.Where(p => p.Skipped is not null).Select(p => p.Skipped!).ToList());
+    }
+
+    /// <summary>
+    /// The resourceType when it is the line's first property (as bulk exports and Synthea write it) and a plain
+    /// name; otherwise null, and the line is parsed in full.
+    /// </summary>
+    private static string? LeadingType(string line)
+    {
+        const string prefix = "{\"resourceType\":\"";
+        if (!line.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var end = line.IndexOf('"', prefix.Length);
+        if (end < 0 || end - prefix.Length > 64) return null;
+        var type = line[prefix.Length..end];
+        return type.All(char.IsAsciiLetter) ? type : null;
     }
 
     private async System.Threading.Tasks.Task MarkAsync(string hash, string name, long position, bool completed, CancellationToken ct)
