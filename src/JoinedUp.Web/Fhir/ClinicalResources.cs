@@ -64,6 +64,13 @@ internal static class ClinicalResources
         fhir.MapGet("/Procedure/{id}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 ReadAsync(id, http, access, db, db.Procedures, ToFhir, ct))
             .RequirePermission(Permission.RecordRead).WithName("FhirReadProcedure").WithSummary("One procedure, if the caller may see it.");
+        MapHistory(fhir, "Observation", db => db.Observations, ToFhir);
+        MapHistory(fhir, "Condition", db => db.Conditions, ToFhir);
+        MapHistory(fhir, "Encounter", db => db.Encounters, ToFhir);
+        MapHistory(fhir, "Immunization", db => db.Immunisations, ToFhir);
+        MapHistory(fhir, "MedicationStatement", db => db.MedicationStatements, ToFhir);
+        MapHistory(fhir, "AllergyIntolerance", db => db.Allergies, ToFhir);
+        MapHistory(fhir, "Procedure", db => db.Procedures, ToFhir);
         fhir.MapGet("/Procedure", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
                 SearchAsync(http, access, db, "Procedure", (view, q) => ProcedureFilter(view, db, q), p => p.PerformedAt ?? DateTime.MinValue, ToFhir, ct))
             .RequirePermission(Permission.RecordSearch).WithName("FhirSearchProcedure").WithSummary("A patient's procedures: patient (required), code, date, status, _count.");
@@ -499,6 +506,87 @@ internal static class ClinicalResources
         }
         body = Expression.AndAlso(body, either);
         return query.Where(Expression.Lambda<Func<T, bool>>(body, row));
+    }
+
+    /// <summary>
+    /// vread and history of a clinical entry: every version kept in resource_version (create, and delete), plus the
+    /// current row when it was made outside FHIR. Allowed when the caller may see the entry now; a deleted entry's
+    /// history to those who may read the patient's record, unless it was restricted (its deletion keeps the label):
+    /// then only to those who see every restricted entry (the patient, the recording service).
+    /// </summary>
+    private static void MapHistory<T>(RouteGroupBuilder fhir, string type, Func<JoinedUpDbContext, IQueryable<T>> set, Func<T, Resource> map) where T : ClinicalEntry
+    {
+        fhir.MapGet($"/{type}/{{id}}/_history", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                HistoryAsync(type, id, null, http, access, db, set(db), map, ct))
+            .RequirePermission(Permission.RecordRead).WithName($"FhirHistory{type}").WithSummary($"Every kept version of a {type}, newest first.");
+        fhir.MapGet($"/{type}/{{id}}/_history/{{version}}", (string id, string version, HttpContext http, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
+                HistoryAsync(type, id, version, http, access, db, set(db), map, ct))
+            .RequirePermission(Permission.RecordRead).WithName($"FhirVread{type}").WithSummary($"One version of a {type}.");
+    }
+
+    private static async Task<IResult> HistoryAsync<T>(string type, string id, string? version, HttpContext http, RecordAccessService access, JoinedUpDbContext db,
+        IQueryable<T> set, Func<T, Resource> map, CancellationToken ct) where T : ClinicalEntry
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var entryId)) return FhirResults.Forbidden();
+        int? wanted = null;
+        if (version is not null)
+        {
+            if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"'{version}' is not a version number.");
+            wanted = v;
+        }
+        var who = http.RequiredCaller();
+        var versions = await db.ResourceVersions.AsNoTracking().Where(v => v.ResourceType == type && v.ResourceId == entryId)
+            .OrderByDescending(v => v.VersionId).Select(v => new { v.VersionId, v.Method, v.Json }).ToListAsync(ct).ConfigureAwait(false);
+        var row = await set.AsNoTracking().FirstOrDefaultAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
+        long? patientId = row?.PatientId;
+        if (patientId is null && versions.Count > 0 && System.Text.Json.JsonSerializer.Deserialize<Resource>(versions[0].Json, FhirJson.Write) is { } was
+            && RecordMapping.PatientReference(was).Reference?.Reference is { } subject && subject.StartsWith("Patient/", StringComparison.Ordinal)
+            && long.TryParse(subject["Patient/".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var p))
+        {
+            patientId = p;
+        }
+        if (patientId is null)
+        {
+            await access.AuditAsync(who, JoinedUp.Security.Audit.AuditOutcome.Denied, PermissionMatrix.Name(Permission.RecordRead), $"{type}/{entryId}/_history", null, "no such entry", null, ct).ConfigureAwait(false);
+            return FhirResults.Forbidden();
+        }
+        var opened = await access.BeginOpenAsync(who, patientId.Value, PermissionMatrix.Name(Permission.RecordRead), $"{type}/{entryId}/_history", ct).ConfigureAwait(false);
+        if (opened.View is null) return FhirResults.Forbidden();
+        var visible = row is null
+            ? opened.View.SeesAllRestricted || System.Text.Json.JsonSerializer.Deserialize<Resource>(versions[0].Json, FhirJson.Write)?.Meta?.Security
+                .Any(c => c.System == "http://terminology.hl7.org/CodeSystem/v3-Confidentiality" && c.Code is "R" or "V") != true
+            : await (typeof(T) == typeof(JoinedUp.Record.Encounter)
+                ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
+                : opened.View.Visible(set.AsNoTracking())).AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
+        await opened.Audited.ConfigureAwait(false);
+        if (!visible) return FhirResults.Forbidden();
+
+        var entries = versions.Select(v => (v.VersionId, v.Method, Resource: System.Text.Json.JsonSerializer.Deserialize<Resource>(v.Json, FhirJson.Write)!)).ToList();
+        if (row is not null && entries.All(e => e.VersionId != row.VersionId)) entries.Insert(0, (row.VersionId, "update", map(row)));
+        var baseUrl = FhirEndpoints.BaseUrl(http);
+        if (wanted is { } one)
+        {
+            var found = entries.FirstOrDefault(e => e.VersionId == one);
+            if (found.Resource is null) return FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"Version {one} of {type}/{entryId} is not kept.");
+            if (found.Method == "delete") return FhirResults.Problem(StatusCodes.Status410Gone, OperationOutcome.IssueType.Deleted, $"Version {one} of {type}/{entryId} is its deletion.");
+            return FhirResults.Resource(found.Resource, headers: r => r.Headers.ETag = $"W/\"{one}\"");
+        }
+        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = entries.Count };
+        foreach (var (versionId, method, resource) in entries)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{baseUrl}/{type}/{entryId}",
+                Resource = method == "delete" ? null : resource,
+                Request = new Bundle.RequestComponent
+                {
+                    Method = method switch { "create" => Bundle.HTTPVerb.POST, "delete" => Bundle.HTTPVerb.DELETE, _ => Bundle.HTTPVerb.PUT },
+                    Url = method == "create" ? type : $"{type}/{entryId}",
+                },
+                Response = new Bundle.ResponseComponent { Status = method == "delete" ? "204" : "200", Etag = $"W/\"{versionId}\"" },
+            });
+        }
+        return FhirResults.Resource(bundle);
     }
 
     /// <summary>A patient's entries of one type as the view allows, newest (highest id) first, at most <paramref name="limit"/>, as stored when written through FHIR.</summary>

@@ -51,7 +51,7 @@ internal static class ClinicalWrites
     {
         if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var entryId)) return FhirResults.Forbidden();
         var who = http.RequiredCaller();
-        var row = await set.AsNoTracking().Where(e => e.Id == entryId).Select(e => new { e.PatientId, e.VersionId }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        var row = await set.AsNoTracking().Where(e => e.Id == entryId).Select(e => new { e.PatientId, e.VersionId, e.Confidential, e.RecordedByServiceId }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         if (row is null)
         {
             await access.AuditAsync(who, AuditOutcome.Denied, "record.delete", $"{type}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
@@ -75,6 +75,15 @@ internal static class ClinicalWrites
         }
         var last = await db.ResourceVersions.AsNoTracking().Where(v => v.ResourceType == type && v.ResourceId == entryId && v.VersionId == row.VersionId)
             .Select(v => v.Json).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        var json = last ?? $"{{\"resourceType\":\"{type}\",\"id\":\"{entryId}\",\"subject\":{{\"reference\":\"Patient/{row.PatientId}\"}}}}";
+        if (row.Confidential || (row.RecordedByServiceId is { } service && opened.View.SensitiveServiceIds.Contains(service)))
+        {
+            // The row's security label goes with the row: keep it on the deletion, so its history stays restricted.
+            var restricted = System.Text.Json.JsonSerializer.Deserialize<Resource>(json, FhirJson.Write)!;
+            restricted.Meta ??= new Meta();
+            if (!restricted.Meta.Security.Any(c => c.Code == "R")) restricted.Meta.Security.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted"));
+            json = FhirJson.Serialize(restricted);
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
@@ -89,7 +98,7 @@ internal static class ClinicalWrites
             db.ResourceVersions.Add(new ResourceVersion
             {
                 ResourceType = type, ResourceId = entryId, VersionId = row.VersionId + 1, LastUpdated = now, Method = "delete",
-                Json = last ?? $"{{\"resourceType\":\"{type}\",\"id\":\"{entryId}\",\"subject\":{{\"reference\":\"Patient/{row.PatientId}\"}}}}",
+                Json = json,
             });
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);

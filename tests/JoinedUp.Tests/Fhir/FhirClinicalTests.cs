@@ -249,6 +249,12 @@ public class FhirClinicalTests
         Assert.False(await app.QueryAsync(db => db.Conditions.AnyAsync(c => c.Id == id)));
         Assert.True(await app.QueryAsync(db => db.ResourceVersions.AnyAsync(v => v.ResourceType == "Condition" && v.ResourceId == id && v.Method == "delete" && v.VersionId == 2)));
         Assert.NotEmpty(await app.AuditAsync(e => e.Action == "record.delete" && e.PatientId == patient && e.Outcome == JoinedUp.Security.Audit.AuditOutcome.Allowed));
+        // History keeps both versions: the create and the deletion; version 1 is still readable.
+        var history = await client.HistoryAsync($"Condition/{created.Id}");
+        Assert.Equal([Bundle.HTTPVerb.DELETE, Bundle.HTTPVerb.POST], history!.Entry.Select(e => e.Request!.Method!.Value).ToArray());
+        var v1 = await client.ReadAsync<Condition>($"Condition/{created.Id}/_history/1");
+        Assert.Equal("38341003", v1!.Code!.Coding[0].Code);
+        Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync($"/fhir/Condition/{created.Id}/_history/2")).StatusCode);
 
         // Someone without a relationship cannot delete, and cannot learn that an entry was deleted.
         var stranger = await app.StrangerAsync();
