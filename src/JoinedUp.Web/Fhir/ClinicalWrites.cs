@@ -25,6 +25,18 @@ internal static class ClinicalWrites
             fhir.MapPost($"/{type}", (HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct) => CreateAsync(type, http, access, db, clock, ct))
                 .RequirePermission(Permission.RecordWrite).WithName($"FhirCreate{type}")
                 .WithSummary($"Adds a {type} for a patient the caller has a care relationship with; conditional create with If-None-Exist.");
+            fhir.MapPut($"/{type}/{{id}}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct) => type switch
+                {
+                    "Encounter" => UpdateAsync(db.Encounters, type, id, http, access, db, clock, ct),
+                    "Condition" => UpdateAsync(db.Conditions, type, id, http, access, db, clock, ct),
+                    "Observation" => UpdateAsync(db.Observations, type, id, http, access, db, clock, ct),
+                    "Immunization" => UpdateAsync(db.Immunisations, type, id, http, access, db, clock, ct),
+                    "MedicationStatement" => UpdateAsync(db.MedicationStatements, type, id, http, access, db, clock, ct),
+                    "AllergyIntolerance" => UpdateAsync(db.Allergies, type, id, http, access, db, clock, ct),
+                    _ => UpdateAsync(db.Procedures, type, id, http, access, db, clock, ct),
+                })
+                .RequirePermission(Permission.RecordWrite).WithName($"FhirUpdate{type}")
+                .WithSummary($"Updates a {type} (a correction, a status change); If-Match W/\"n\" guards against lost updates (412 when stale).");
             fhir.MapDelete($"/{type}/{{id}}", (string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct) => type switch
                 {
                     "Encounter" => DeleteAsync(db.Encounters, type, id, http, access, db, clock, ct),
@@ -38,6 +50,97 @@ internal static class ClinicalWrites
                 .RequirePermission(Permission.RecordWrite).WithName($"FhirDelete{type}")
                 .WithSummary($"Deletes a {type} recorded in error (full care relationship; If-Match honoured); the deletion is a version, and reads answer 410 Gone.");
         }
+    }
+
+    /// <summary>
+    /// PUT: a new version of an existing entry (a correction, a status change such as entered-in-error), by someone
+    /// with a full care relationship who can see it, for the same patient. The row takes the new values and the next
+    /// version; resource_version keeps the resource as sent. If-Match is honoured; two concurrent updates of the same
+    /// version give one 200 and one 412. Creating with PUT is not supported (POST creates).
+    /// </summary>
+    private static async Task<IResult> UpdateAsync<T>(DbSet<T> set, string type, string id, HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct)
+        where T : ClinicalEntry
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var entryId)) return FhirResults.Forbidden();
+        var who = http.RequiredCaller();
+        var existing = await set.FirstOrDefaultAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
+        if (existing is null)
+        {
+            await access.AuditAsync(who, AuditOutcome.Denied, "record.update", $"{type}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
+            return FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"There is no {type}/{entryId} to update (or you may not see it); create with POST /fhir/{type}.");
+        }
+        var opened = await access.OpenAsync(who, existing.PatientId, "record.update", $"{type}/{entryId}", ct).ConfigureAwait(false);
+        if (opened.View is null) return FhirResults.Forbidden();
+        if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
+        {
+            return FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Emergency and triage access can read but not change the record.");
+        }
+        var visible = typeof(T) == typeof(JoinedUp.Record.Encounter)
+            ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
+            : opened.View.Visible(set.AsNoTracking());
+        if (!await visible.AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false)) return FhirResults.Forbidden();
+        var (resource, error) = await FhirBody.ReadAsync<Resource>(http, ct).ConfigureAwait(false);
+        if (error is not null) return error;
+        if (resource!.TypeName != type || resource.Id != id)
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"The body must be {type} with id {id} (got {resource.TypeName} {resource.Id ?? "without an id"}).", $"{type}.id");
+        }
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        var expected = existing.VersionId;
+        if (ifMatch.Length > 0 && ifMatch != $"W/\"{expected}\"" && ifMatch != $"\"{expected}\"")
+        {
+            return FhirResults.Problem(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"The {type} has changed since version {ifMatch}: it is now at version {expected}. Read it again and reapply your change.");
+        }
+        var (subject, element) = RecordMapping.PatientReference(resource);
+        if (subject?.Reference != $"Patient/{existing.PatientId}")
+        {
+            return FhirResults.Problem(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.BusinessRule,
+                $"An entry stays with its patient: {element}.reference must be Patient/{existing.PatientId}. Record it for the other patient and delete this one.", element);
+        }
+        long? encounterId = null;
+        var (encounterRef, encounterElement) = RecordMapping.EncounterReference(resource);
+        if (encounterRef?.Reference is { } encounter)
+        {
+            if (!encounter.StartsWith("Encounter/", StringComparison.Ordinal) || !long.TryParse(encounter["Encounter/".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var e)
+                || !await db.Encounters.AsNoTracking().AnyAsync(x => x.Id == e && x.PatientId == existing.PatientId, ct).ConfigureAwait(false))
+            {
+                return FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"{encounter} is not an encounter of this patient on this server.", encounterElement);
+            }
+            encounterId = e;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var (row, problems) = RecordMapping.ToRow(resource, existing.PatientId, encounterId, now);
+        if (row is null)
+        {
+            var outcome = new OperationOutcome();
+            foreach (var p in problems) outcome.Issue.Add(new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Error, Code = OperationOutcome.IssueType.Invalid, Diagnostics = p.Message, Expression = [p.Expression] });
+            return FhirResults.Resource(outcome, StatusCodes.Status400BadRequest);
+        }
+        row.Id = existing.Id;
+        row.VersionId = expected + 1;
+        row.RecordedByServiceId = existing.RecordedByServiceId;
+        db.Entry(existing).CurrentValues.SetValues(row);
+        db.Entry(existing).Property(e => e.VersionId).OriginalValue = expected;
+        resource.Meta ??= new Meta();
+        resource.Meta.VersionId = (expected + 1).ToString(CultureInfo.InvariantCulture);
+        resource.Meta.LastUpdated = new DateTimeOffset(now);
+        db.ResourceVersions.Add(new ResourceVersion { ResourceType = type, ResourceId = entryId, VersionId = expected + 1, LastUpdated = now, Method = "update", Json = FhirJson.Serialize(resource) });
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DbUpdateConcurrencyException or DbUpdateException)
+        {
+            return FhirResults.Problem(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"The {type} was changed by someone else while you were saving version {expected}. Read it again and reapply your change.");
+        }
+        return FhirResults.Resource(resource, StatusCodes.Status200OK, response =>
+        {
+            response.Headers.ETag = $"W/\"{expected + 1}\"";
+            response.Headers.Location = $"{FhirEndpoints.BaseUrl(http)}/{type}/{entryId}/_history/{expected + 1}";
+            response.Headers.LastModified = resource.Meta.LastUpdated.Value.ToString("R", CultureInfo.InvariantCulture);
+        });
     }
 
     /// <summary>

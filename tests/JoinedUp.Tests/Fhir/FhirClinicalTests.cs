@@ -270,4 +270,52 @@ public class FhirClinicalTests
         Assert.Equal(HttpStatusCode.Gone, await ReadAs(JoinedUp.Security.Roles.Clinician)); // the nurse has the patient on her caseload
         Assert.Equal(HttpStatusCode.Forbidden, await ReadAs(JoinedUp.Security.Roles.SpaCoordinator)); // triages someone else
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async System.Threading.Tasks.Task An_update_makes_a_new_version_and_of_two_concurrent_updates_one_wins_and_one_gets_412(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        var token = await app.ClientCredentialsTokenAsync("system/*.cruds");
+        var client = Client(app, token);
+        var created = await client.CreateAsync(new Condition
+        {
+            Code = new CodeableConcept("http://snomed.info/sct", "195662009", "Acute viral pharyngitis"),
+            ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+            Subject = new ResourceReference($"Patient/{patient}"),
+        });
+        created!.ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved");
+        var updated = await client.UpdateAsync(created, versionAware: true);
+        Assert.Equal("2", updated!.Meta!.VersionId);
+        var resolved = await client.SearchAsync<Condition>([$"patient=Patient/{patient}", "clinical-status=resolved"]);
+        Assert.Contains(resolved!.Entry, e => e.Resource?.Id == created.Id);
+        // The same change from the stale version 1 is refused, not lost.
+        var stale = await Assert.ThrowsAsync<FhirOperationException>(() => client.UpdateAsync(created, versionAware: true));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.Status);
+        // An entry stays with its patient.
+        updated.Subject = new ResourceReference($"Patient/{await app.StrangerAsync()}");
+        var moved = await Assert.ThrowsAsync<FhirOperationException>(() => client.UpdateAsync(updated, versionAware: true));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, moved.Status);
+
+        // Two updates of version 2 at once: exactly one becomes version 3.
+        var current = await client.ReadAsync<Condition>($"Condition/{created.Id}");
+        var outcomes = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 2).Select(async i =>
+        {
+            var copy = (Condition)current!.DeepCopy();
+            copy.Note = [new Annotation { Text = new Markdown($"note {i}") }];
+            try
+            {
+                await Client(app, token).UpdateAsync(copy, versionAware: true);
+                return HttpStatusCode.OK;
+            }
+            catch (FhirOperationException ex)
+            {
+                return ex.Status;
+            }
+        }));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.PreconditionFailed], outcomes.Order().ToArray());
+        var history = await client.HistoryAsync($"Condition/{created.Id}");
+        Assert.Equal(3, history!.Entry.Count);
+    }
 }
