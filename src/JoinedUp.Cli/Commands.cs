@@ -187,6 +187,7 @@ internal static class Commands
         cmd.SetAction((parse, ct) => Run(async () =>
         {
             if (parse.GetValue(chunk) is < 1 or > 100_000) return BadInput("--chunk must be between 1 and 100000.");
+            BulkImporter.Files(parse.GetValue(path)!); // a missing or empty PATH is said before anything else
             var storage = Storage(parse.GetValue(database));
             await using (var context = JoinedUpStorage.CreateContext(storage))
             {

@@ -302,7 +302,7 @@ public sealed class BulkImporter(StorageOptions storage, AuditTrail audit, TimeP
             }
             catch (Exception ex) when (ex is JsonException or DeserializationFailedException or InvalidCastException or NotSupportedException)
             {
-                return (null, (TypeOf(text), FirstLine(ex.Message)), null);
+                return (null, (LeadingType(text) ?? TypeOf(text), FirstLine(ex.Message)), null);
             }
         }).ToList();
         return new ParsedChunk(parsed.Where(p => p.Entry is not null).Select(p => p.Entry!).ToList(),
