@@ -349,11 +349,16 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, Sourc
                 else if (plan.Result is { Outcome: EntryOutcome.Existing, Id: { } existing }) idsByUrl[url] = $"{plan.Type}/{existing.ToString(CultureInfo.InvariantCulture)}";
                 else if (plan.Result is { Outcome: EntryOutcome.NotStored }) notStoredByUrl[url] = plan.Entry.Resource;
             }
+            // Serialising is the writer's biggest CPU cost: each entry's JSON is independent, so it uses every core.
+            var json = new string[toWrite.Count];
+            if (toWrite.Count >= 64) Parallel.For(0, toWrite.Count, i => json[i] = StoredJson(toWrite[i], toWrite[i].Id!.Value, now, idsByUrl, notStoredByUrl));
+            else for (var i = 0; i < toWrite.Count; i++) json[i] = StoredJson(toWrite[i], toWrite[i].Id!.Value, now, idsByUrl, notStoredByUrl);
             var versions = new List<object?[]>(toWrite.Count);
-            foreach (var plan in toWrite)
+            for (var i = 0; i < toWrite.Count; i++)
             {
+                var plan = toWrite[i];
                 var id = plan.Id!.Value;
-                versions.Add([0L, plan.Type, id, 1, now, "create", StoredJson(plan, id, now, idsByUrl, notStoredByUrl)]);
+                versions.Add([0L, plan.Type, id, 1, now, "create", json[i]]);
                 foreach (var (system, value) in plan.Keys) identifiers.Add((plan.Type, system, value, id));
                 plan.Result = new EntryResult(plan.Index, plan.Type, EntryOutcome.Created, id);
             }
