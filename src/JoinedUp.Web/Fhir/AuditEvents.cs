@@ -12,7 +12,21 @@ namespace JoinedUp.Web.Fhir;
 /// <summary>The audit trail as FHIR AuditEvent, for information governance tools (audit.read); the search is itself audited.</summary>
 internal static class AuditEvents
 {
-    public static void MapAuditEvents(this RouteGroupBuilder fhir) =>
+    public static void MapAuditEvents(this RouteGroupBuilder fhir)
+    {
+        fhir.MapGet("/AuditEvent/{id}", async (string id, HttpContext http, JoinedUpDbContext db, RecordAccessService access, CancellationToken ct) =>
+            {
+                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var entryId))
+                {
+                    return FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"AuditEvent ids are numbers; '{id}' is not one.");
+                }
+                var row = await db.AuditEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
+                await access.AuditAsync(http.RequiredCaller(), AuditOutcome.Allowed, PermissionMatrix.Name(Permission.AuditRead), $"AuditEvent/{entryId}", row?.PatientId, "information governance (FHIR)", null, ct).ConfigureAwait(false);
+                return row is null
+                    ? FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"There is no AuditEvent/{entryId}.")
+                    : FhirResults.Resource(ToFhir(row));
+            })
+            .RequirePermission(Permission.AuditRead).WithName("FhirReadAuditEvent").WithSummary("One entry of the audit trail.");
         fhir.MapGet("/AuditEvent", async (string? patient, string? agent, string? outcome, string? date, int? _count, HttpContext http,
                 JoinedUpDbContext db, RecordAccessService access, CancellationToken ct) =>
             {
@@ -57,6 +71,7 @@ internal static class AuditEvents
                 return FhirResults.Resource(bundle);
             })
             .RequirePermission(Permission.AuditRead).WithName("FhirSearchAuditEvent").WithSummary("The audit trail as AuditEvent: patient, agent (user id), outcome, date; newest first.");
+    }
 
     internal static AuditEvent ToFhir(AuditEntry e)
     {
@@ -67,7 +82,8 @@ internal static class AuditEvents
             Subtype = [new Coding("https://joinedup.example/CodeSystem/audit-action", e.Action, e.Action)],
             Action = e.Action switch
             {
-                "record.write" or "record.create" => AuditEvent.AuditEventAction.C,
+                "record.write" or "record.create" or "record.import" => AuditEvent.AuditEventAction.C,
+                "record.delete" => AuditEvent.AuditEventAction.D,
                 "record.update" or "consent.manage" or "proxy.manage" or "relationship.manage" or "break-glass.review" => AuditEvent.AuditEventAction.U,
                 "sign-in" or "token" or "record.break-glass" => AuditEvent.AuditEventAction.E,
                 _ => AuditEvent.AuditEventAction.R,

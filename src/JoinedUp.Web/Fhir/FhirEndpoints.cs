@@ -181,7 +181,11 @@ internal static class Capability
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "AuditEvent",
-                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
                             SearchParam =
                             [
                                 Param("patient", SearchParamType.Reference, "Patient/<id>"),

@@ -181,9 +181,13 @@ public class FhirPatientTests
         Assert.Contains(allowed!.Entry.Select(e => e.Resource).OfType<AuditEvent>(), a => a.Agent[0].AltId == "demo-gp-system" && a.OutcomeDesc == "registered at Z10001");
         var denied = await ig.SearchAsync<AuditEvent>([$"patient={stranger}", "outcome=4"]);
         Assert.NotEmpty(denied!.Entry);
+        var one = await ig.ReadAsync<AuditEvent>($"AuditEvent/{denied.Entry[0].Resource!.Id}");
+        Assert.Equal(AuditEvent.AuditEventOutcome.N4, one!.Outcome);
 
         // Nobody else reads the trail.
         var refused = await Assert.ThrowsAsync<FhirOperationException>(() => practice.SearchAsync<AuditEvent>([]));
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        var refusedRead = await Assert.ThrowsAsync<FhirOperationException>(() => practice.ReadAsync<AuditEvent>($"AuditEvent/{one.Id}"));
+        Assert.Equal(HttpStatusCode.Forbidden, refusedRead.Status);
     }
 }
