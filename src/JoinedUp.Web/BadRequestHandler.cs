@@ -13,6 +13,7 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
     {
         var antiforgery = exception as AntiforgeryValidationException ?? exception.InnerException as AntiforgeryValidationException;
         string detail;
+        var status = StatusCodes.Status400BadRequest;
         if (antiforgery is not null)
         {
             detail = "The form did not come from a JoinedUp page or has expired. Go back, reload the page and try again.";
@@ -20,16 +21,17 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
         else if (exception is BadHttpRequestException bad)
         {
             detail = bad.Message;
+            status = bad.StatusCode; // e.g. 413 when a body is larger than the server takes
         }
         else
         {
             return false;
         }
-        httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+        httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
-            ProblemDetails = { Status = 400, Title = "The request could not be accepted", Detail = detail },
+            ProblemDetails = { Status = status, Title = "The request could not be accepted", Detail = detail },
             Exception = exception,
         }).ConfigureAwait(false);
     }

@@ -23,6 +23,8 @@ internal static class BundleEndpoint
 
     private static async Task<IResult> PostAsync(HttpContext http, RecordAccessService access, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct)
     {
+        // Kestrel's own limit (30 MB) would refuse a large bundle before FhirBody can say so as an OperationOutcome.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = FhirBody.MaxBundleBytes + (1024 * 1024);
         var (bundle, error) = await FhirBody.ReadAsync<Bundle>(http, ct, FhirBody.MaxBundleBytes).ConfigureAwait(false);
         if (error is not null) return error;
         if (bundle!.Type is not (Bundle.BundleType.Transaction or Bundle.BundleType.Batch))

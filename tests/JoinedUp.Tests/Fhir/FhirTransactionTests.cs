@@ -151,6 +151,10 @@ public class FhirTransactionTests
         (status, text) = await Post("""{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000003","resource":{"resourceType":"Condition","code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]},"subject":{"reference":"urn:uuid:00000000-0000-4000-8000-0000000000ff"}},"request":{"method":"POST","url":"Condition"}}]}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("urn:uuid:00000000-0000-4000-8000-0000000000ff", text, StringComparison.Ordinal);
+        // Over the bundle limit (32 MiB): 413 with what to do instead.
+        (status, text) = await Post("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":{\"resourceType\":\"Basic\",\"code\":{\"text\":\"" + new string('x', 33 * 1024 * 1024) + "\"}}}]}");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("joinedup import", text, StringComparison.Ordinal);
         // Strict handling refuses types this server does not keep, instead of reporting them.
         var strict = new HttpRequestMessage(HttpMethod.Post, "/fhir")
         {
