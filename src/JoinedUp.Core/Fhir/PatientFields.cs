@@ -10,6 +10,22 @@ namespace JoinedUp.Fhir;
 /// <summary>What JoinedUp keeps in the patient row, read from a FHIR Patient, with every problem named by its element.</summary>
 public sealed record PatientFields(string GivenName, string FamilyName, DateOnly BirthDate, Sex Sex, string? Postcode, string? NhsNumber, string? Language, string? PracticeCode)
 {
+    /// <summary>A new patient row from these fields: version 1, a fresh local identifier, registered at <paramref name="practiceId"/>.</summary>
+    public JoinedUp.Record.Patient NewPatient(int? practiceId, DateTime now) => new()
+    {
+        LocalIdentifier = "JU-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+        GivenName = GivenName,
+        FamilyName = FamilyName,
+        BirthDate = BirthDate,
+        Sex = Sex,
+        Postcode = Postcode,
+        NhsNumber = NhsNumber,
+        PreferredLanguage = Language ?? "en",
+        RegisteredPracticeId = practiceId,
+        VersionId = 1,
+        LastUpdated = now,
+    };
+
     public static async Task<(PatientFields? Fields, List<(string Expression, string Message)> Problems)> FromFhirAsync(FhirPatient resource, JoinedUpDbContext db, CancellationToken ct)
     {
         var problems = new List<(string, string)>();

@@ -209,20 +209,7 @@ public sealed class RecordWriter(JoinedUpDbContext db, TimeProvider clock, Sourc
                 plan.Result = new EntryResult(plan.Index, "Patient", EntryOutcome.Refused, Reason: refusal);
                 continue;
             }
-            plan.NewPatient = new Patient
-            {
-                LocalIdentifier = "JU-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
-                GivenName = fields.GivenName,
-                FamilyName = fields.FamilyName,
-                BirthDate = fields.BirthDate,
-                Sex = fields.Sex,
-                Postcode = fields.Postcode,
-                NhsNumber = fields.NhsNumber,
-                PreferredLanguage = fields.Language ?? "en",
-                RegisteredPracticeId = practiceId,
-                VersionId = 1,
-                LastUpdated = now,
-            };
+            plan.NewPatient = fields.NewPatient(practiceId, now);
         }
         // Encounters first, so that entries pointing at an encounter in the same bundle find it planned.
         foreach (var plan in plans.Where(p => p.Result is null && p.Type != "Patient").OrderBy(p => p.Type == "Encounter" ? 0 : 1))

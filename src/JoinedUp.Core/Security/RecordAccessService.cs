@@ -46,6 +46,10 @@ public sealed record RecordView(long PatientId, AccessLevel Level, string Basis,
     /// Encounters also say where they happened: one at a sensitive service is restricted even when another service
     /// recorded it, so the place itself does not leak.
     /// </summary>
+    /// <summary>Any clinical type: encounters by their place (<see cref="VisibleEncounters"/>), other entries by their label (<see cref="Visible{T}"/>).</summary>
+    public IQueryable<T> VisibleOfType<T>(IQueryable<T> entries) where T : ClinicalEntry =>
+        entries is IQueryable<Encounter> encounters ? (IQueryable<T>)VisibleEncounters(encounters) : Visible(entries);
+
     public IQueryable<Encounter> VisibleEncounters(IQueryable<Encounter> encounters)
     {
         var visible = Visible(encounters);

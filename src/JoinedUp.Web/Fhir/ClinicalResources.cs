@@ -164,9 +164,7 @@ internal static class ClinicalResources
         }
         var opened = await access.BeginOpenAsync(who, patientId.Value, PermissionMatrix.Name(Permission.RecordRead), $"{typeName}/{entryId}", ct).ConfigureAwait(false);
         if (opened.View is null) return FhirResults.Forbidden();
-        var visible = typeof(T) == typeof(JoinedUp.Record.Encounter)
-            ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
-            : opened.View.Visible(set.AsNoTracking());
+        var visible = opened.View.VisibleOfType(set.AsNoTracking());
         var entry = await visible.FirstOrDefaultAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
         await opened.Audited.ConfigureAwait(false);
         if (entry is null) return FhirResults.Forbidden(); // restricted or outside the triage view: same refusal as no such entry
@@ -317,16 +315,8 @@ internal static class ClinicalResources
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
             q = q.Where(d, o => o.EffectiveAt);
         }
-        if (query["status"].FirstOrDefault() is { } status)
-        {
-            JoinedUp.Record.ObservationStatus? s = status switch
-            {
-                "final" => JoinedUp.Record.ObservationStatus.Final, "amended" => JoinedUp.Record.ObservationStatus.Amended,
-                "entered-in-error" => JoinedUp.Record.ObservationStatus.EnteredInError, _ => null,
-            };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is final, amended or entered-in-error.", "status"));
-            q = q.Where(o => o.Status == s);
-        }
+        if (!TryCode<JoinedUp.Record.ObservationStatus>(query, "status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(o => o.Status == wanted);
         return (q, null);
     }
 
@@ -337,12 +327,8 @@ internal static class ClinicalResources
             : view.Visible(db.Conditions.AsNoTracking());
         if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
         q = WithCodes(q, codes, c => c.Code, c => c.CodeSystem);
-        if (query["clinical-status"].FirstOrDefault() is { } status)
-        {
-            ConditionStatus? s = status switch { "active" => ConditionStatus.Active, "resolved" => ConditionStatus.Resolved, "inactive" => ConditionStatus.Inactive, _ => null };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "clinical-status is active, inactive or resolved.", "clinical-status"));
-            q = q.Where(c => c.Status == s);
-        }
+        if (!TryCode<ConditionStatus>(query, "clinical-status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(c => c.Status == wanted);
         return (q, null);
     }
 
@@ -354,15 +340,8 @@ internal static class ClinicalResources
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
             q = q.Where(d, e => e.StartAt);
         }
-        if (query["status"].FirstOrDefault() is { } status)
-        {
-            EncounterStatus? s = status switch
-            {
-                "planned" => EncounterStatus.Planned, "in-progress" => EncounterStatus.InProgress, "finished" => EncounterStatus.Finished, "cancelled" => EncounterStatus.Cancelled, _ => null,
-            };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is planned, in-progress, finished or cancelled.", "status"));
-            q = q.Where(e => e.Status == s);
-        }
+        if (!TryCode<EncounterStatus>(query, "status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(e => e.Status == wanted);
         return (q, null);
     }
 
@@ -371,12 +350,8 @@ internal static class ClinicalResources
         var q = view.Visible(db.Immunisations.AsNoTracking());
         if (Codes(query, "vaccine-code", out var codes, out var codeError) is false) return (null, codeError);
         q = WithCodes(q, codes, i => i.VaccineCode, i => i.CodeSystem);
-        if (query["status"].FirstOrDefault() is { } status)
-        {
-            ImmunisationStatus? s = status switch { "completed" => ImmunisationStatus.Completed, "not-done" => ImmunisationStatus.NotDone, "entered-in-error" => ImmunisationStatus.EnteredInError, _ => null };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is completed, not-done or entered-in-error.", "status"));
-            q = q.Where(i => i.Status == s);
-        }
+        if (!TryCode<ImmunisationStatus>(query, "status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(i => i.Status == wanted);
         return (q, null);
     }
 
@@ -385,12 +360,8 @@ internal static class ClinicalResources
         var q = view.Visible(db.MedicationStatements.AsNoTracking());
         if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
         q = WithCodes(q, codes, m => m.Code, m => m.CodeSystem);
-        if (query["status"].FirstOrDefault() is { } status)
-        {
-            MedicationStatus? s = status switch { "active" => MedicationStatus.Active, "completed" => MedicationStatus.Completed, "stopped" => MedicationStatus.Stopped, _ => null };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is active, completed or stopped.", "status"));
-            q = q.Where(m => m.Status == s);
-        }
+        if (!TryCode<MedicationStatus>(query, "status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(m => m.Status == wanted);
         return (q, null);
     }
 
@@ -430,12 +401,8 @@ internal static class ClinicalResources
         var q = view.Visible(db.Allergies.AsNoTracking());
         if (Codes(query, "code", out var codes, out var codeError) is false) return (null, codeError);
         q = WithCodes(q, codes, a => a.Code, a => a.CodeSystem);
-        if (query["clinical-status"].FirstOrDefault() is { } status)
-        {
-            AllergyStatus? s = status switch { "active" => AllergyStatus.Active, "inactive" => AllergyStatus.Inactive, "resolved" => AllergyStatus.Resolved, _ => null };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "clinical-status is active, inactive or resolved.", "clinical-status"));
-            q = q.Where(a => a.Status == s);
-        }
+        if (!TryCode<AllergyStatus>(query, "clinical-status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(a => a.Status == wanted);
         return (q, null);
     }
 
@@ -449,17 +416,28 @@ internal static class ClinicalResources
             if (!DateParam.TryParse(date, out var d)) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"'{date}' is not a FHIR date search value.", "date"));
             q = q.Where(d, p => p.PerformedAt ?? DateTime.MinValue);
         }
-        if (query["status"].FirstOrDefault() is { } status)
-        {
-            ProcedureStatus? s = status switch
-            {
-                "completed" => ProcedureStatus.Completed, "in-progress" => ProcedureStatus.InProgress, "not-done" => ProcedureStatus.NotDone,
-                "stopped" => ProcedureStatus.Stopped, "entered-in-error" => ProcedureStatus.EnteredInError, "unknown" => ProcedureStatus.Unknown, _ => null,
-            };
-            if (s is null) return (null, FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "status is completed, in-progress, not-done, stopped, entered-in-error or unknown.", "status"));
-            q = q.Where(p => p.Status == s);
-        }
+        if (!TryCode<ProcedureStatus>(query, "status", out var status, out var statusError)) return (null, statusError);
+        if (status is { } wanted) q = q.Where(p => p.Status == wanted);
         return (q, null);
+    }
+
+    /// <summary>
+    /// A status-like token parameter as its enum value. The FHIR codes are the enum names in kebab case
+    /// (entered-in-error is EnteredInError); anything else is a 400 listing the codes.
+    /// </summary>
+    private static bool TryCode<TEnum>(IQueryCollection query, string parameter, out TEnum? value, out IResult? error) where TEnum : struct, Enum
+    {
+        value = null;
+        error = null;
+        if (query[parameter].FirstOrDefault() is not { } text) return true;
+        var codes = Enum.GetValues<TEnum>().Select(v => (Value: v, Code: System.Text.RegularExpressions.Regex.Replace(v.ToString(), "(?<=[a-z])(?=[A-Z])", "-").ToLowerInvariant())).ToList();
+        if (codes.FirstOrDefault(c => c.Code == text) is { Code: not null } match)
+        {
+            value = match.Value;
+            return true;
+        }
+        error = FhirResults.Problem(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, $"{parameter} is one of: {string.Join(", ", codes.Select(c => c.Code))}.", parameter);
+        return false;
     }
 
     /// <summary>code=system|code,code2 (comma lists): a code with a system matches only that system; a bare code matches any.</summary>
@@ -555,9 +533,7 @@ internal static class ClinicalResources
         var visible = row is null
             ? opened.View.SeesAllRestricted || System.Text.Json.JsonSerializer.Deserialize<Resource>(versions[0].Json, FhirJson.Write)?.Meta?.Security
                 .Any(c => c.System == "http://terminology.hl7.org/CodeSystem/v3-Confidentiality" && c.Code is "R" or "V") != true
-            : await (typeof(T) == typeof(JoinedUp.Record.Encounter)
-                ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
-                : opened.View.Visible(set.AsNoTracking())).AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
+            : await (opened.View.VisibleOfType(set.AsNoTracking())).AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false);
         await opened.Audited.ConfigureAwait(false);
         if (!visible) return FhirResults.Forbidden();
 

@@ -53,6 +53,25 @@ internal static class ClinicalWrites
     }
 
     /// <summary>
+    /// Opens a patient's record to change one entry: a full care relationship (not emergency or triage access) and
+    /// the entry visible to the caller. Audited by <see cref="RecordAccessService.OpenAsync"/>; every refusal but the
+    /// emergency one is the same 403 as for an entry that does not exist.
+    /// </summary>
+    private static async Task<(RecordView? View, IResult? Refused)> OpenForChangeAsync<T>(IQueryable<T> set, AccessPrincipal who, RecordAccessService access,
+        long patientId, string action, string resource, long entryId, CancellationToken ct) where T : ClinicalEntry
+    {
+        var opened = await access.OpenAsync(who, patientId, action, resource, ct).ConfigureAwait(false);
+        if (opened.View is null) return (null, FhirResults.Forbidden());
+        if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
+        {
+            return (null, FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Emergency and triage access can read but not change the record."));
+        }
+        return await opened.View.VisibleOfType(set.AsNoTracking()).AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false)
+            ? (opened.View, null)
+            : (null, FhirResults.Forbidden());
+    }
+
+    /// <summary>
     /// PUT: a new version of an existing entry (a correction, a status change such as entered-in-error), by someone
     /// with a full care relationship who can see it, for the same patient. The row takes the new values and the next
     /// version; resource_version keeps the resource as sent. If-Match is honoured; two concurrent updates of the same
@@ -69,16 +88,8 @@ internal static class ClinicalWrites
             await access.AuditAsync(who, AuditOutcome.Denied, "record.update", $"{type}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
             return FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"There is no {type}/{entryId} to update (or you may not see it); create with POST /fhir/{type}.");
         }
-        var opened = await access.OpenAsync(who, existing.PatientId, "record.update", $"{type}/{entryId}", ct).ConfigureAwait(false);
-        if (opened.View is null) return FhirResults.Forbidden();
-        if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
-        {
-            return FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Emergency and triage access can read but not change the record.");
-        }
-        var visible = typeof(T) == typeof(JoinedUp.Record.Encounter)
-            ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
-            : opened.View.Visible(set.AsNoTracking());
-        if (!await visible.AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false)) return FhirResults.Forbidden();
+        var (view, refused) = await OpenForChangeAsync(set, who, access, existing.PatientId, "record.update", $"{type}/{entryId}", entryId, ct).ConfigureAwait(false);
+        if (refused is not null) return refused;
         var (resource, error) = await FhirBody.ReadAsync<Resource>(http, ct).ConfigureAwait(false);
         if (error is not null) return error;
         if (resource!.TypeName != type || resource.Id != id)
@@ -160,16 +171,8 @@ internal static class ClinicalWrites
             await access.AuditAsync(who, AuditOutcome.Denied, "record.delete", $"{type}/{entryId}", null, "no such entry", null, ct).ConfigureAwait(false);
             return FhirResults.Forbidden();
         }
-        var opened = await access.OpenAsync(who, row.PatientId, "record.delete", $"{type}/{entryId}", ct).ConfigureAwait(false);
-        if (opened.View is null) return FhirResults.Forbidden();
-        if (opened.View.Emergency || opened.View.Level != AccessLevel.Full)
-        {
-            return FhirResults.Problem(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Emergency and triage access can read but not change the record.");
-        }
-        var visible = typeof(T) == typeof(JoinedUp.Record.Encounter)
-            ? (IQueryable<T>)opened.View.VisibleEncounters((IQueryable<JoinedUp.Record.Encounter>)set.AsNoTracking())
-            : opened.View.Visible(set.AsNoTracking());
-        if (!await visible.AnyAsync(e => e.Id == entryId, ct).ConfigureAwait(false)) return FhirResults.Forbidden();
+        var (view, refused) = await OpenForChangeAsync(set, who, access, row.PatientId, "record.delete", $"{type}/{entryId}", entryId, ct).ConfigureAwait(false);
+        if (refused is not null) return refused;
         var ifMatch = http.Request.Headers.IfMatch.ToString();
         if (ifMatch.Length > 0 && ifMatch != $"W/\"{row.VersionId}\"" && ifMatch != $"\"{row.VersionId}\"")
         {
@@ -179,7 +182,7 @@ internal static class ClinicalWrites
         var last = await db.ResourceVersions.AsNoTracking().Where(v => v.ResourceType == type && v.ResourceId == entryId && v.VersionId == row.VersionId)
             .Select(v => v.Json).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         var json = last ?? $"{{\"resourceType\":\"{type}\",\"id\":\"{entryId}\",\"subject\":{{\"reference\":\"Patient/{row.PatientId}\"}}}}";
-        if (row.Confidential || (row.RecordedByServiceId is { } service && opened.View.SensitiveServiceIds.Contains(service)))
+        if (row.Confidential || (row.RecordedByServiceId is { } service && view!.SensitiveServiceIds.Contains(service)))
         {
             // The row's security label goes with the row: keep it on the deletion, so its history stays restricted.
             var restricted = System.Text.Json.JsonSerializer.Deserialize<Resource>(json, FhirJson.Write)!;

@@ -65,20 +65,7 @@ internal static class PatientWrites
 
         var now = clock.GetUtcNow().UtcDateTime;
         var practiceId = await db.Organisations.Where(o => o.OdsCode == who.OrganisationCode).Select(o => (int?)o.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-        var patient = new Patient
-        {
-            LocalIdentifier = "JU-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
-            GivenName = fields.GivenName,
-            FamilyName = fields.FamilyName,
-            BirthDate = fields.BirthDate,
-            Sex = fields.Sex,
-            Postcode = fields.Postcode,
-            NhsNumber = fields.NhsNumber,
-            PreferredLanguage = fields.Language ?? "en",
-            RegisteredPracticeId = practiceId,
-            VersionId = 1,
-            LastUpdated = now,
-        };
+        var patient = fields.NewPatient(practiceId, now);
         var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
         {

@@ -58,6 +58,9 @@ public class FhirClinicalTests
         Assert.Equal(expected, finals.Count);
         var badSort = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Condition>([$"patient=Patient/{patient}", "_sort=date"]));
         Assert.Equal(HttpStatusCode.BadRequest, badSort.Status);
+        var badStatus = await Assert.ThrowsAsync<FhirOperationException>(() => nurse.SearchAsync<Observation>([$"patient=Patient/{patient}", "status=done"]));
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.Status);
+        Assert.Contains("entered-in-error", badStatus.Outcome!.Issue[0].Diagnostics, StringComparison.Ordinal);
         var bp = observations.Last(o => o.Code!.Coding[0].Code == "75367002"); // the one added above (ids ascend)
         Assert.Equal(["8480-6", "8462-4"], bp.Component.Select(c => c.Code!.Coding[0].Code!).ToArray());
         Assert.Equal(84m, ((Quantity)bp.Component[1].Value!).Value);
@@ -256,10 +259,13 @@ public class FhirClinicalTests
         Assert.Equal("38341003", v1!.Code!.Coding[0].Code);
         Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync($"/fhir/Condition/{created.Id}/_history/2")).StatusCode);
 
-        // Someone without a relationship cannot delete, and cannot learn that an entry was deleted.
+        // Someone without a relationship cannot delete: the demo GP system on another practice's patient's entry.
         var stranger = await app.StrangerAsync();
-        var strangers = await app.QueryAsync(db => db.Conditions.Where(c => c.PatientId == stranger).Select(c => c.Id).FirstOrDefaultAsync());
-        if (strangers != 0) Assert.Equal(HttpStatusCode.Forbidden, (await http.DeleteAsync($"/fhir/Condition/{strangers}")).StatusCode);
+        var theirs = await client.CreateAsync(new Condition { Code = new CodeableConcept("http://snomed.info/sct", "38341003", "Hypertension"), Subject = new ResourceReference($"Patient/{patient}") });
+        var theirId = long.Parse(theirs!.Id!, System.Globalization.CultureInfo.InvariantCulture);
+        await app.QueryAsync(db => db.Conditions.Where(c => c.Id == theirId).ExecuteUpdateAsync(u => u.SetProperty(c => c.PatientId, stranger)));
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.DeleteAsync($"/fhir/Condition/{theirId}")).StatusCode);
+        Assert.True(await app.QueryAsync(db => db.Conditions.AnyAsync(c => c.Id == theirId)));
         async Task<HttpStatusCode> ReadAs(string role)
         {
             var browser = await app.SignInAsync(SecureApp.Email(role));
