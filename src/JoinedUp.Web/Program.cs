@@ -1,5 +1,6 @@
 using JoinedUp.Storage;
 using JoinedUp.Web;
+using JoinedUp.Web.Access;
 using JoinedUp.Web.Fhir;
 using JoinedUp.Web.Record;
 using JoinedUp.Web.Security;
@@ -30,6 +31,11 @@ builder.Services.AddSingleton<StartupState>();
 builder.Services.Configure<JoinedUp.Web.Fhir.ExportOptions>(builder.Configuration.GetSection("Fhir"));
 builder.Services.AddSingleton<JoinedUp.Web.Fhir.ExportJobs>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<JoinedUp.Web.Fhir.ExportJobs>());
+builder.Services.AddSingleton<JoinedUp.Access.AccessDirectory>();
+builder.Services.AddScoped<JoinedUp.Access.ReferralIntake>();
+builder.Services.AddScoped<JoinedUp.Access.ReferralTriage>();
+builder.Services.AddScoped<JoinedUp.Access.ReferralQueries>();
+builder.Services.AddScoped<JoinedUp.Access.TriageRulesStore>();
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
@@ -56,6 +62,7 @@ app.MapSignIn(auth);
 app.MapRecordApi();
 app.MapSecurityApi();
 app.MapSecurityForms();
+app.MapReferralApi();
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

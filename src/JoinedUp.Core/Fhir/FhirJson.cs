@@ -16,4 +16,8 @@ public static class FhirJson
     public static readonly JsonSerializerOptions Read = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector).UsingMode(DeserializationMode.Strict);
 
     public static string Serialize(Resource resource) => JsonSerializer.Serialize(resource, resource.GetType(), Write);
+
+    /// <summary>Parses JSON known to be valid (checked-in or stored by JoinedUp) as a resource of type <typeparamref name="T"/>.</summary>
+    public static T Parse<T>(string json) where T : Resource =>
+        JsonSerializer.Deserialize<T>(json, Read) ?? throw new InvalidOperationException($"The JSON holds no {typeof(T).Name}.");
 }

@@ -39,6 +39,21 @@ public enum Permission
 
     /// <summary>List users and their roles.</summary>
     UsersManage,
+
+    /// <summary>Refer a person to community health services (subject to who the caller may refer).</summary>
+    ReferralCreate,
+
+    /// <summary>See referrals: one's own as referrer or patient, one's team's incoming ones, or every one for the single point of access.</summary>
+    ReferralRead,
+
+    /// <summary>Triage a referral at the single point of access: route it, decline it, match a self-referral.</summary>
+    ReferralTriage,
+
+    /// <summary>Accept or decline a referral routed to one's own team, and record first contact.</summary>
+    ReferralAccept,
+
+    /// <summary>Edit the triage rules (every version kept).</summary>
+    TriageRulesManage,
 }
 
 /// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
@@ -46,19 +61,21 @@ public static class PermissionMatrix
 {
     private static readonly Dictionary<string, HashSet<Permission>> Grants = new(StringComparer.Ordinal)
     {
-        [Roles.SpaCoordinator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.RelationshipManage],
-        [Roles.Clinician] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.BreakGlass],
-        [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage],
-        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage],
-        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn],
+        [Roles.SpaCoordinator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.RelationshipManage,
+            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralTriage],
+        [Roles.Clinician] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.BreakGlass,
+            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept],
+        [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage, Permission.ReferralCreate, Permission.ReferralRead],
+        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead],
+        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead],
         [Roles.Carer] = [Permission.RecordRead],
         [Roles.Commissioner] = [],
         [Roles.NetworkLead] = [],
         [Roles.ProcurementLead] = [],
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
-        [Roles.Administrator] = [Permission.UsersManage],
-        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite],
+        [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage],
+        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead],
     };
 
     /// <summary>Every permission, in declaration order.</summary>
@@ -85,6 +102,11 @@ public static class PermissionMatrix
         Permission.AuditRead => "audit.read",
         Permission.BreakGlassReview => "break-glass.review",
         Permission.UsersManage => "users.manage",
+        Permission.ReferralCreate => "referral.create",
+        Permission.ReferralRead => "referral.read",
+        Permission.ReferralTriage => "referral.triage",
+        Permission.ReferralAccept => "referral.accept",
+        Permission.TriageRulesManage => "triage-rules.manage",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -105,6 +127,11 @@ public static class PermissionMatrix
         Permission.AuditRead => ("AuditEvent", 's'),
         Permission.BreakGlassReview => ("AuditEvent", 'u'),
         Permission.UsersManage => ("Practitioner", 's'),
+        Permission.ReferralCreate => ("ServiceRequest", 'c'),
+        Permission.ReferralRead => ("ServiceRequest", 'r'),
+        Permission.ReferralTriage => ("Task", 'u'),
+        Permission.ReferralAccept => ("Task", 'u'),
+        Permission.TriageRulesManage => ("PlanDefinition", 'u'),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 }

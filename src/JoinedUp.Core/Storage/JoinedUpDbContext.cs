@@ -1,4 +1,5 @@
 using System.Text;
+using JoinedUp.Access;
 using JoinedUp.Directory;
 using JoinedUp.Record;
 using JoinedUp.Security;
@@ -42,6 +43,13 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<ConsentDecision> ConsentDecisions => Set<ConsentDecision>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
+    public DbSet<Referral> Referrals => Set<Referral>();
+    public DbSet<ReferralRoute> ReferralRoutes => Set<ReferralRoute>();
+    public DbSet<Episode> Episodes => Set<Episode>();
+    public DbSet<Assessment> Assessments => Set<Assessment>();
+    public DbSet<TriageRuleVersion> TriageRuleVersions => Set<TriageRuleVersion>();
+    public DbSet<ReferralAttachment> ReferralAttachments => Set<ReferralAttachment>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -51,6 +59,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureSecurity(builder);
         ConfigureResourceVersions(builder);
         ConfigureIdentifiers(builder);
+        ConfigureAccess(builder);
         ApplySnakeCase(builder);
     }
 
@@ -352,6 +361,101 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.PreviousHash).HasMaxLength(64);
             e.Property(x => x.Hash).HasMaxLength(64);
             e.Property(x => x.Keyed).HasDefaultValue(false).ValueGeneratedNever();
+        });
+    }
+
+    private static void ConfigureAccess(ModelBuilder b)
+    {
+        b.Entity<Referral>(e =>
+        {
+            e.ToTable("referral");
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.HasIndex(x => x.Reference).IsUnique();
+            // A retried submission finds its referral; two racing ones cannot both insert.
+            e.HasIndex(x => new { x.IdempotencyOwner, x.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL");
+            // One primary open referral per person and service; later ones are linked to it.
+            e.HasIndex(x => x.OpenKey).IsUnique().HasFilter("open_key IS NOT NULL");
+            e.HasIndex(x => new { x.Status, x.ReceivedAt });
+            e.HasIndex(x => new { x.PatientId, x.Status });
+            e.HasIndex(x => new { x.ReferrerUserId, x.ReceivedAt });
+            e.Property(x => x.Reference).HasMaxLength(12);
+            e.Property(x => x.GivenName).HasMaxLength(100);
+            e.Property(x => x.FamilyName).HasMaxLength(100);
+            e.Property(x => x.NhsNumber).HasMaxLength(10);
+            e.Property(x => x.Postcode).HasMaxLength(10);
+            e.Property(x => x.Phone).HasMaxLength(32);
+            e.Property(x => x.Email).HasMaxLength(254);
+            e.Property(x => x.Reason).HasMaxLength(4000);
+            e.Property(x => x.ReasonCode).HasMaxLength(64);
+            e.Property(x => x.Language).HasMaxLength(8);
+            e.Property(x => x.OpenKey).HasMaxLength(64);
+            e.Property(x => x.ReferrerUserId).HasMaxLength(64);
+            e.Property(x => x.ReferrerName).HasMaxLength(200);
+            e.Property(x => x.ReferrerOrganisationCode).HasMaxLength(16);
+            e.Property(x => x.ReferrerClientId).HasMaxLength(100);
+            e.Property(x => x.ReferrerContact).HasMaxLength(254);
+            e.Property(x => x.IdempotencyKey).HasMaxLength(200);
+            e.Property(x => x.IdempotencyOwner).HasMaxLength(100);
+            e.Property(x => x.RequestHash).HasMaxLength(64);
+            e.Property(x => x.TriagedByUserId).HasMaxLength(64);
+            e.Property(x => x.TriagedByName).HasMaxLength(200);
+            e.Property(x => x.OverrideReason).HasMaxLength(1000);
+            e.Property(x => x.TriageNote).HasMaxLength(2000);
+            e.Property(x => x.DeclineReason).HasMaxLength(1000);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.RequestedServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Episode>().WithMany().HasForeignKey(x => x.EpisodeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Referral>().WithMany().HasForeignKey(x => x.LinkedReferralId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ReferralRoute>(e =>
+        {
+            e.ToTable("referral_route");
+            e.HasIndex(x => new { x.ReferralId, x.ServiceId }).IsUnique();
+            e.HasIndex(x => new { x.TeamId, x.Status });
+            e.HasIndex(x => new { x.ServiceId, x.Status });
+            e.Property(x => x.Reason).HasMaxLength(1000);
+            e.Property(x => x.AcceptedByName).HasMaxLength(200);
+            e.Property(x => x.DeclineReason).HasMaxLength(1000);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne(x => x.Referral).WithMany().HasForeignKey(x => x.ReferralId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Episode>(e =>
+        {
+            e.ToTable("episode");
+            e.HasIndex(x => new { x.PatientId, x.ClosedAt });
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Assessment>(e =>
+        {
+            e.ToTable("assessment");
+            // Tell us once: one holistic assessment per episode, one section per service.
+            e.HasIndex(x => new { x.EpisodeId, x.Scope }).IsUnique();
+            e.HasIndex(x => x.PatientId);
+            e.Property(x => x.Scope).HasMaxLength(64);
+            e.Property(x => x.Questionnaire).HasMaxLength(200);
+            e.Property(x => x.AuthorName).HasMaxLength(200);
+            e.Property(x => x.AuthorUserId).HasMaxLength(64);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne<Episode>().WithMany().HasForeignKey(x => x.EpisodeId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ReferralAttachment>(e =>
+        {
+            e.ToTable("referral_attachment");
+            e.HasIndex(x => x.ReferralId);
+            e.Property(x => x.FileName).HasMaxLength(200);
+            e.Property(x => x.ContentType).HasMaxLength(100);
+            e.HasOne(x => x.Referral).WithMany().HasForeignKey(x => x.ReferralId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TriageRuleVersion>(e =>
+        {
+            e.ToTable("triage_rule_version");
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.CreatedByName).HasMaxLength(200);
+            e.Property(x => x.CreatedByUserId).HasMaxLength(64);
+            e.Property(x => x.Note).HasMaxLength(1000);
         });
     }
 

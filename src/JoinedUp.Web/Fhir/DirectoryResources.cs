@@ -76,7 +76,7 @@ internal static class DirectoryResources
     private static IResult NotFound(string type, string id) =>
         FhirResults.Problem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"There is no {type} with id '{id}'.");
 
-    private static Bundle Searchset(HttpContext http, string type, IEnumerable<Resource> resources)
+    internal static Bundle Searchset(HttpContext http, string type, IEnumerable<Resource> resources)
     {
         var baseUrl = FhirEndpoints.BaseUrl(http);
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset };

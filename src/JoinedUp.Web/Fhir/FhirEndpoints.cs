@@ -55,6 +55,7 @@ internal static class FhirEndpoints
         fhir.MapBundles();
         fhir.MapBulkExport();
         fhir.MapImport();
+        fhir.MapServiceRequests();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>

@@ -25,6 +25,11 @@ public static class Policies
     public const string AuditRead = Prefix + "audit.read";
     public const string BreakGlassReview = Prefix + "break-glass.review";
     public const string UsersManage = Prefix + "users.manage";
+    public const string ReferralCreate = Prefix + "referral.create";
+    public const string ReferralRead = Prefix + "referral.read";
+    public const string ReferralTriage = Prefix + "referral.triage";
+    public const string ReferralAccept = Prefix + "referral.accept";
+    public const string TriageRulesManage = Prefix + "triage-rules.manage";
 
     public static string For(Permission permission) => Prefix + PermissionMatrix.Name(permission);
 

@@ -46,6 +46,9 @@ public sealed class AuthOptions
     /// <summary>Sign-in attempts (form and token endpoint) allowed per client address per minute.</summary>
     public int SignInAttemptsPerMinute { get; set; } = 10;
 
+    /// <summary>Posts of the public self-referral form and status check allowed per client address per 10 minutes.</summary>
+    public int PublicFormPostsPer10Minutes { get; set; } = 20;
+
     public int LockoutAttempts { get; set; } = 5;
 
     public int LockoutMinutes { get; set; } = 15;
@@ -282,10 +285,20 @@ internal static class SecuritySetup
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => IsSignInAttempt(ctx.Request)
                 ? RateLimitPartition.GetFixedWindowLimiter("sign-in:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "local"),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
-                : RateLimitPartition.GetNoLimiter("other"));
+                : IsPublicReferralPost(ctx.Request)
+                    // The public form and status check need no account: a robot may post as fast as it can, a person does not.
+                    ? RateLimitPartition.GetFixedWindowLimiter("public:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "local"),
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.PublicFormPostsPer10Minutes, Window = TimeSpan.FromMinutes(10), QueueLimit = 0 })
+                    : RateLimitPartition.GetNoLimiter("other"));
             o.OnRejected = async (ctx, ct) =>
             {
                 ctx.HttpContext.Response.Headers.RetryAfter = "60";
+                if (IsPublicReferralPost(ctx.HttpContext.Request))
+                {
+                    ctx.HttpContext.Response.ContentType = "text/html; charset=utf-8";
+                    await ctx.HttpContext.Response.WriteAsync("<!DOCTYPE html><html lang=\"en\"><head><title>Too many attempts</title><link rel=\"stylesheet\" href=\"/lib/nhsuk-frontend/nhsuk-frontend.min.css\" /></head><body><main class=\"nhsuk-width-container nhsuk-main-wrapper\"><h1 class=\"nhsuk-heading-xl\">Too many attempts from your connection</h1><p>Wait 10 minutes and try again, or call the single point of access. If you need help urgently, call 111; in an emergency, 999.</p></main></body></html>", ct).ConfigureAwait(false);
+                    return;
+                }
                 if (ctx.HttpContext.Request.Path.StartsWithSegments("/account/login", StringComparison.OrdinalIgnoreCase))
                 {
                     ctx.HttpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
@@ -312,6 +325,9 @@ internal static class SecuritySetup
         if (demo || environment.IsDevelopment()) return null;
         throw new InvalidOperationException($"Security:SigningCertificatePath is not set: outside demo mode {why}.");
     }
+
+    private static bool IsPublicReferralPost(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/refer", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsSignInAttempt(HttpRequest request) =>
         HttpMethods.IsPost(request.Method)

@@ -166,6 +166,12 @@ public sealed class BoroughGenerator(StorageOptions storage)
     private static async Task DeleteBoroughAsync(JoinedUpDbContext db, CancellationToken ct)
     {
         // Security rows that point at patients and staff go first. The audit trail is kept: it never references rows by key.
+        await db.Assessments.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.ReferralRoutes.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.ReferralAttachments.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.Referrals.ExecuteUpdateAsync(s => s.SetProperty(r => r.LinkedReferralId, (long?)null), ct).ConfigureAwait(false);
+        await db.Referrals.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.Episodes.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.CareRelationships.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ResourceVersions.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ResourceIdentifiers.ExecuteDeleteAsync(ct).ConfigureAwait(false);

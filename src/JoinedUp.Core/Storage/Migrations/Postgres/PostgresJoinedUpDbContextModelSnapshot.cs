@@ -22,6 +22,514 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("JoinedUp.Access.Assessment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("author_name");
+
+                    b.Property<string>("AuthorUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("author_user_id");
+
+                    b.Property<DateTime>("AuthoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("authored_at");
+
+                    b.Property<long>("EpisodeId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("episode_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Questionnaire")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("questionnaire");
+
+                    b.Property<string>("ResponseJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("response_json");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("scope");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_assessment");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_assessment_patient_id");
+
+                    b.HasIndex("EpisodeId", "Scope")
+                        .IsUnique()
+                        .HasDatabaseName("ix_assessment_episode_id_scope");
+
+                    b.ToTable("assessment", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.Episode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<DateTime>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_episode");
+
+                    b.HasIndex("PatientId", "ClosedAt")
+                        .HasDatabaseName("ix_episode_patient_id_closed_at");
+
+                    b.ToTable("episode", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.Referral", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("AdvocacyRequested")
+                        .HasColumnType("boolean")
+                        .HasColumnName("advocacy_requested");
+
+                    b.Property<DateOnly?>("BirthDate")
+                        .HasColumnType("date")
+                        .HasColumnName("birth_date");
+
+                    b.Property<string>("DeclineReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("decline_reason");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("email");
+
+                    b.Property<long?>("EpisodeId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("episode_id");
+
+                    b.Property<string>("FamilyName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("family_name");
+
+                    b.Property<DateTime?>("FirstContactAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_contact_at");
+
+                    b.Property<string>("GivenName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("given_name");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<string>("IdempotencyOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("idempotency_owner");
+
+                    b.Property<bool>("InterpreterNeeded")
+                        .HasColumnType("boolean")
+                        .HasColumnName("interpreter_needed");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("language");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<long?>("LinkedReferralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("linked_referral_id");
+
+                    b.Property<string>("NhsNumber")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("nhs_number");
+
+                    b.Property<string>("OpenKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("open_key");
+
+                    b.Property<string>("OverrideReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("override_reason");
+
+                    b.Property<long?>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("phone");
+
+                    b.Property<string>("Postcode")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("postcode");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason_code");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("ReferrerClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("referrer_client_id");
+
+                    b.Property<string>("ReferrerContact")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("referrer_contact");
+
+                    b.Property<string>("ReferrerName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("referrer_name");
+
+                    b.Property<string>("ReferrerOrganisationCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("referrer_organisation_code");
+
+                    b.Property<string>("ReferrerUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("referrer_user_id");
+
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("request_hash");
+
+                    b.Property<int?>("RequestedServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("requested_service_id");
+
+                    b.Property<int?>("RequestedUrgency")
+                        .HasColumnType("integer")
+                        .HasColumnName("requested_urgency");
+
+                    b.Property<int>("Source")
+                        .HasColumnType("integer")
+                        .HasColumnName("source");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TriageNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("triage_note");
+
+                    b.Property<int?>("TriageRuleVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("triage_rule_version");
+
+                    b.Property<DateTime?>("TriagedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("triaged_at");
+
+                    b.Property<string>("TriagedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("triaged_by_name");
+
+                    b.Property<string>("TriagedByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("triaged_by_user_id");
+
+                    b.Property<int>("Urgency")
+                        .HasColumnType("integer")
+                        .HasColumnName("urgency");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_referral");
+
+                    b.HasIndex("EpisodeId")
+                        .HasDatabaseName("ix_referral_episode_id");
+
+                    b.HasIndex("LinkedReferralId")
+                        .HasDatabaseName("ix_referral_linked_referral_id");
+
+                    b.HasIndex("OpenKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_referral_open_key")
+                        .HasFilter("open_key IS NOT NULL");
+
+                    b.HasIndex("Reference")
+                        .IsUnique()
+                        .HasDatabaseName("ix_referral_reference");
+
+                    b.HasIndex("RequestedServiceId")
+                        .HasDatabaseName("ix_referral_requested_service_id");
+
+                    b.HasIndex("IdempotencyOwner", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_referral_idempotency_owner_idempotency_key")
+                        .HasFilter("idempotency_key IS NOT NULL");
+
+                    b.HasIndex("PatientId", "Status")
+                        .HasDatabaseName("ix_referral_patient_id_status");
+
+                    b.HasIndex("ReferrerUserId", "ReceivedAt")
+                        .HasDatabaseName("ix_referral_referrer_user_id_received_at");
+
+                    b.HasIndex("Status", "ReceivedAt")
+                        .HasDatabaseName("ix_referral_status_received_at");
+
+                    b.ToTable("referral", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.ReferralAttachment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("file_name");
+
+                    b.Property<long>("ReferralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("referral_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_referral_attachment");
+
+                    b.HasIndex("ReferralId")
+                        .HasDatabaseName("ix_referral_attachment_referral_id");
+
+                    b.ToTable("referral_attachment", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.ReferralRoute", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("accepted_at");
+
+                    b.Property<string>("AcceptedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("accepted_by_name");
+
+                    b.Property<string>("DeclineReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("decline_reason");
+
+                    b.Property<int?>("ExpectedWaitDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("expected_wait_days");
+
+                    b.Property<DateTime?>("FirstContactAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_contact_at");
+
+                    b.Property<bool>("IsBooking")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_booking");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("ReferralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("referral_id");
+
+                    b.Property<DateTime>("RoutedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("routed_at");
+
+                    b.Property<int>("ServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("service_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<int>("TeamId")
+                        .HasColumnType("integer")
+                        .HasColumnName("team_id");
+
+                    b.Property<int>("Urgency")
+                        .HasColumnType("integer")
+                        .HasColumnName("urgency");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_referral_route");
+
+                    b.HasIndex("ReferralId", "ServiceId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_referral_route_referral_id_service_id");
+
+                    b.HasIndex("ServiceId", "Status")
+                        .HasDatabaseName("ix_referral_route_service_id_status");
+
+                    b.HasIndex("TeamId", "Status")
+                        .HasDatabaseName("ix_referral_route_team_id_status");
+
+                    b.ToTable("referral_route", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.TriageRuleVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<string>("CreatedByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("created_by_user_id");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("json");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("note");
+
+                    b.HasKey("Id")
+                        .HasName("pk_triage_rule_version");
+
+                    b.ToTable("triage_rule_version", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Directory.Network", b =>
                 {
                     b.Property<int>("Id")
@@ -2042,6 +2550,91 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasDatabaseName("ix_oidc_token_application_id_status_subject_type");
 
                     b.ToTable("oidc_token", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.Assessment", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Episode", null)
+                        .WithMany()
+                        .HasForeignKey("EpisodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_assessment_episode_episode_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.Episode", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_episode_patient_patient_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.Referral", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Episode", null)
+                        .WithMany()
+                        .HasForeignKey("EpisodeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_referral_episode_episode_id");
+
+                    b.HasOne("JoinedUp.Access.Referral", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedReferralId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_referral_referral_linked_referral_id");
+
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_referral_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("RequestedServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_referral_service_requested_service_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.ReferralAttachment", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Referral", "Referral")
+                        .WithMany()
+                        .HasForeignKey("ReferralId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_referral_attachment_referral_referral_id");
+
+                    b.Navigation("Referral");
+                });
+
+            modelBuilder.Entity("JoinedUp.Access.ReferralRoute", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Referral", "Referral")
+                        .WithMany()
+                        .HasForeignKey("ReferralId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_referral_route_referral_referral_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_referral_route_service_service_id");
+
+                    b.HasOne("JoinedUp.Directory.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_referral_route_team_team_id");
+
+                    b.Navigation("Referral");
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Organisation", b =>
