@@ -230,7 +230,7 @@ public sealed class ReferralIntake(JoinedUpDbContext db, AccessDirectory directo
                     return IntakeResult.Invalid(new IntakeProblem(request.PatientId is null ? "nhsNumber" : "patientId",
                         "No patient in the shared record has that " + (request.PatientId is null ? "NHS number" : "id") + ". Check it; a person new to the borough is registered by their practice first, or can refer themselves at /refer."));
                 }
-                return new IntakeResult(IntakeOutcome.Refused, null, [new("patient", refusal ?? "You can refer people registered at your practice, on your team's caseload or referred to your service. Anyone else is referred by their practice or through the single point of access.")]);
+                return new IntakeResult(IntakeOutcome.Refused, null, [new("patient", "You can refer people registered at your practice, on your team's caseload or referred to your service. Anyone else is referred by their practice or through the single point of access.")]);
             }
             var contradictions = new List<IntakeProblem>();
             if (request.BirthDate is { } given && given != patient.BirthDate)
