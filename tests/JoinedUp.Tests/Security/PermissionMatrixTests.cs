@@ -27,6 +27,11 @@ public class PermissionMatrixTests
         Permission.AuditRead => new(HttpMethod.Get, "/api/security/audit"),
         Permission.BreakGlassReview => new(HttpMethod.Get, "/api/security/break-glass"),
         Permission.UsersManage => new(HttpMethod.Get, "/api/security/users"),
+        Permission.ReferralCreate => new(HttpMethod.Post, "/api/referrals") { Content = JsonContent.Create(new { source = "gp" }) },
+        Permission.ReferralRead => new(HttpMethod.Get, "/api/referrals/R-NOTHERE2"),
+        Permission.ReferralTriage => new(HttpMethod.Get, "/api/referrals/worklist"),
+        Permission.ReferralAccept => new(HttpMethod.Get, "/api/referrals/team"),
+        Permission.TriageRulesManage => new(HttpMethod.Get, "/api/triage-rules"),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -37,6 +42,11 @@ public class PermissionMatrixTests
         ("/ig/audit", Permission.AuditRead),
         ("/ig/break-glass", Permission.BreakGlassReview),
         ("/admin/users", Permission.UsersManage),
+        ("/access", Permission.ReferralTriage),
+        ("/access/team", Permission.ReferralAccept),
+        ("/access/refer", Permission.ReferralCreate),
+        ("/referrals", Permission.ReferralRead),
+        ("/admin/triage-rules", Permission.TriageRulesManage),
     ];
 
     [Theory]
