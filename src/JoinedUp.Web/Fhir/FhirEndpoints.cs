@@ -195,6 +195,44 @@ internal static class Capability
                                 Param("date", SearchParamType.Date, "yyyy-mm-dd with eq, ge or lt"),
                             ],
                         },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "ServiceRequest",
+                            Profile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-ServiceRequest",
+                            Documentation = "A referral to community health services. The id is the referral's reference (R-XXXXXXXX). Create goes through the single point of access's intake: conditional create with If-None-Exist: identifier=system|value (per caller); a second open referral for the same person and service is linked (supportingInfo, X-Linked-Referral).",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            ConditionalCreate = true,
+                            SearchParam = [Param("identifier", SearchParamType.Token, "system|value: the caller's own referrals"), Param("patient", SearchParamType.Reference, "Patient/<id>, with a relationship")],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Task",
+                            Documentation = "The workflow of a referral: <reference>.triage for the single point of access, <reference>.<route id> for each receiving service. The receiving team updates status to accepted, rejected (statusReason.text) or in-progress (first contact).",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam = [Param("focus", SearchParamType.Reference, "ServiceRequest/<reference>")],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Questionnaire",
+                            Documentation = "The holistic assessment, filled once per episode: Questionnaire/holistic-assessment.",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "QuestionnaireResponse",
+                            Documentation = "A stored assessment: the episode's holistic one or a service's own section. Read with a relationship to the patient.",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                        },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"),
                         Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition"),
                         Clinical("Encounter", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter"),

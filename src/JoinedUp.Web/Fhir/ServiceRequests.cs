@@ -140,7 +140,7 @@ internal static class ServiceRequests
             .RequirePermission(Permission.ReferralRead)
             .WithName("FhirSearchTask").WithSummary("The workflow of a referral: focus=ServiceRequest/<reference>.");
 
-        fhir.MapPut("/Task/{id}", async (string id, HttpContext http, ReferralQueries queries, CancellationToken ct) =>
+        fhir.MapPut("/Task/{id}", async (string id, HttpContext http, ReferralQueries queries, JoinedUpDbContext db, AccessDirectory directory, CancellationToken ct) =>
             {
                 var (task, error) = await FhirBody.ReadAsync<FhirTask>(http, ct).ConfigureAwait(false);
                 if (error is not null) return error;
@@ -165,9 +165,13 @@ internal static class ServiceRequests
                     default:
                         return FhirResults.Problem(422, OperationOutcome.IssueType.BusinessRule, "Set Task.status to accepted, rejected (with statusReason.text) or in-progress (first contact made).", "Task.status");
                 }
+                if (result.Outcome == RouteActionOutcome.Done)
+                {
+                    var updated = (await TasksAsync(db, await directory.GetAsync(db, ct).ConfigureAwait(false), parts[0], ct).ConfigureAwait(false)).First(t => t.Id == id);
+                    return FhirResults.Resource(updated);
+                }
                 return result.Outcome switch
                 {
-                    RouteActionOutcome.Done => Results.NoContent(),
                     RouteActionOutcome.NotFound => NotFound("Task", id),
                     RouteActionOutcome.Conflict => FhirResults.Problem(409, OperationOutcome.IssueType.Conflict, result.Problem!),
                     _ => FhirResults.Problem(422, OperationOutcome.IssueType.BusinessRule, result.Problem!, "Task.statusReason"),
@@ -292,6 +296,11 @@ internal static class ServiceRequests
         foreach (var serviceId in routes.Count > 0 ? routes : r.RequestedServiceId is { } rs ? [rs] : [])
         {
             sr.Performer.Add(new ResourceReference($"HealthcareService/{serviceId}", snapshot.ById(serviceId)?.Name));
+        }
+        if (r.EpisodeId is { } episode)
+        {
+            var assessment = await db.Assessments.AsNoTracking().Where(a => a.EpisodeId == episode && a.Scope == Assessment.HolisticScope).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+            if (assessment is { } aid) sr.SupportingInfo.Add(new ResourceReference($"QuestionnaireResponse/{aid}", "The episode's holistic assessment (tell us once)"));
         }
         if (r.LinkedReferralId is { } linked)
         {
