@@ -36,6 +36,8 @@ builder.Services.AddScoped<JoinedUp.Access.ReferralIntake>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralTriage>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralQueries>();
 builder.Services.AddScoped<JoinedUp.Access.TriageRulesStore>();
+// Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();

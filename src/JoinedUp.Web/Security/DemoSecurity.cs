@@ -1,4 +1,5 @@
 using System.Text.Json;
+using JoinedUp.Access;
 using JoinedUp.Directory;
 using JoinedUp.Record;
 using JoinedUp.Security;
@@ -178,6 +179,53 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
             db.CarerProxies.Add(new CarerProxy { PatientId = patientId, CarerUserId = carerId, GrantedAt = now, GrantedByUserId = created[Roles.Patient].Id });
         }
         await AddRestrictedEntriesAsync(patientId, now, ct).ConfigureAwait(false);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await AddReferralsAsync(triagedId, spaTeam, now, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A morning's worth of referrals for the coordinator's worklist: different sources and urgencies, one past its
+    /// time, one linked duplicate and one self-referral still to be matched. Added once, when there are none.
+    /// </summary>
+    private async Task AddReferralsAsync(long triagedId, int? spaTeam, DateTime now, CancellationToken ct)
+    {
+        if (spaTeam is null || await db.Referrals.AnyAsync(ct).ConfigureAwait(false)) return;
+        var people = await db.Patients.AsNoTracking().Where(p => p.NhsNumber != null && p.Id != triagedId && p.RegisteredPractice!.OdsCode != DemoPractice)
+            .OrderBy(p => p.Id).Skip(10).Take(6).Select(p => new { p.Id, p.GivenName, p.FamilyName, p.BirthDate, p.NhsNumber, p.Postcode }).ToListAsync(ct).ConfigureAwait(false);
+        var triaged = await db.Patients.AsNoTracking().Where(p => p.Id == triagedId).Select(p => new { p.Id, p.GivenName, p.FamilyName, p.BirthDate, p.NhsNumber, p.Postcode }).FirstAsync(ct).ConfigureAwait(false);
+        people.Insert(0, triaged);
+        var services = await db.Services.AsNoTracking().ToDictionaryAsync(s => s.Code, s => s.Id, ct).ConfigureAwait(false);
+        (ReferralSource Source, string Reason, JoinedUp.Access.Urgency Urgency, string? Service, double HoursAgo, string Referrer)[] plan =
+        [
+            (ReferralSource.Gp, "Leg ulcer not healing after 6 weeks; lives alone and struggles with her toenails.", JoinedUp.Access.Urgency.Routine, null, 3, "Dr A Rahman (GP)"),
+            (ReferralSource.HospitalDischarge, "Discharged today after a stroke; needs early supported discharge and help at home.", JoinedUp.Access.Urgency.Within2Days, "stroke-rehab", 20, "Ward 7, Riverside Hospital"),
+            (ReferralSource.Carer, "Fell twice this week and could not get up; daughter worried, no carer at night.", JoinedUp.Access.Urgency.Within2Hours, null, 1.2, "Daughter (by phone)"),
+            (ReferralSource.SocialCare, "Housebound, needs insulin injections twice a day; carers cannot give them.", JoinedUp.Access.Urgency.Within2Days, "adult-community-nursing", 30, "Adult social care duty team"),
+            (ReferralSource.CommunityService, "Low mood since diagnosis of diabetes, struggling to cope.", JoinedUp.Access.Urgency.Routine, null, 50, "Community diabetes team"),
+            (ReferralSource.Gp, "Hearing loss getting worse, family say the TV is very loud.", JoinedUp.Access.Urgency.Routine, null, 6, "Dr B Okafor (GP)"),
+            (ReferralSource.Gp, "Diabetic foot check overdue; numbness in both feet.", JoinedUp.Access.Urgency.Routine, "foot-health", 2, "Dr A Rahman (GP)"),
+        ];
+        for (var i = 0; i < Math.Min(plan.Length, people.Count); i++)
+        {
+            var (source, reason, urgency, service, hoursAgo, referrer) = plan[i];
+            var person = people[i];
+            var received = now.AddHours(-hoursAgo);
+            db.Referrals.Add(new Referral
+            {
+                Reference = ReferralIntake.NewReference(), PatientId = person.Id, Source = source, GivenName = person.GivenName, FamilyName = person.FamilyName,
+                BirthDate = person.BirthDate, NhsNumber = person.NhsNumber, Postcode = person.Postcode, Reason = reason, RequestedServiceId = service is null ? null : services[service],
+                Urgency = urgency, RequestedUrgency = urgency, Status = ReferralStatus.Received, ReceivedAt = received, ReferrerName = referrer, LastUpdated = received,
+                OpenKey = $"{person.Id}:{service ?? "spa"}", InterpreterNeeded = i == 4, Language = i == 4 ? "bn" : null,
+            });
+            if (i > 0) db.CareRelationships.Add(new CareRelationship { PatientId = person.Id, Kind = RelationshipKind.Triage, TeamId = spaTeam, StartedAt = received, Source = "demo: referral in triage" });
+        }
+        // A self-referral from the public form, not yet matched to a record.
+        db.Referrals.Add(new Referral
+        {
+            Reference = ReferralIntake.NewReference(), Source = ReferralSource.Self, GivenName = "Joan", FamilyName = "Whitfield", BirthDate = new DateOnly(1941, 5, 2),
+            Postcode = "E3 4QT", Phone = "07700 900123", Reason = "My feet are very painful and I cannot cut my toenails any more.", Urgency = JoinedUp.Access.Urgency.Routine,
+            Status = ReferralStatus.Received, ReceivedAt = now.AddHours(-4), ReferrerName = "Self-referral", ReferrerContact = "07700 900123", LastUpdated = now.AddHours(-4),
+        });
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
     }
 
