@@ -405,6 +405,7 @@ internal static class AccessBench
         services.AddJoinedUpStorage(storage);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AccessDirectory>();
+        services.AddSingleton(_ => new IntakeWriter(storage, NullLogger<IntakeWriter>.Instance));
         services.AddSingleton<SecurityDirectory>();
         services.AddSingleton(_ => new AuditTrail(storage, NullLogger<AuditTrail>.Instance));
         services.AddScoped<RecordAccessService>();

@@ -32,6 +32,7 @@ builder.Services.Configure<JoinedUp.Web.Fhir.ExportOptions>(builder.Configuratio
 builder.Services.AddSingleton<JoinedUp.Web.Fhir.ExportJobs>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<JoinedUp.Web.Fhir.ExportJobs>());
 builder.Services.AddSingleton<JoinedUp.Access.AccessDirectory>();
+builder.Services.AddSingleton<JoinedUp.Access.IntakeWriter>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralIntake>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralTriage>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralQueries>();

@@ -95,7 +95,7 @@ public sealed record IntakeResult(IntakeOutcome Outcome, Referral? Referral, IRe
 /// referral for the same person and service, the urgency the rules suggest, the single point of access's triage
 /// relationship, and an audit entry. One transaction per referral.
 /// </summary>
-public sealed class ReferralIntake(JoinedUpDbContext db, AccessDirectory directory, RecordAccessService access, TimeProvider clock)
+public sealed class ReferralIntake(JoinedUpDbContext db, AccessDirectory directory, RecordAccessService access, IntakeWriter writer, TimeProvider clock)
 {
     public const int MaxReasonLength = 4000;
 
@@ -125,7 +125,8 @@ public sealed class ReferralIntake(JoinedUpDbContext db, AccessDirectory directo
         var hash = Hash(request);
         for (var attempt = 0; ; attempt++)
         {
-            if (key is not null)
+            // A first attempt trusts the unique index to catch a retry (it is rare); only a refused insert looks the key up.
+            if (key is not null && attempt > 0)
             {
                 var earlier = await db.Referrals.AsNoTracking().FirstOrDefaultAsync(r => r.IdempotencyOwner == owner && r.IdempotencyKey == key, ct).ConfigureAwait(false);
                 if (earlier is not null)
@@ -139,7 +140,6 @@ public sealed class ReferralIntake(JoinedUpDbContext db, AccessDirectory directo
             if (result is not null) return result;
             // A unique index refused the insert: a retry with the same key, or another referral for the same person
             // and service, committed first. Look again: the next pass replays or links.
-            db.ChangeTracker.Clear();
             if (attempt >= 4) throw new InvalidOperationException("The referral could not be stored after several attempts: the database keeps refusing it.");
         }
     }
@@ -314,29 +314,9 @@ public sealed class ReferralIntake(JoinedUpDbContext db, AccessDirectory directo
             RequestHash = key is null ? null : hash,
             LastUpdated = now,
         };
-        db.Referrals.Add(referral);
-        if (_attachment is not null)
-        {
-            _attachment.AddedAt = now;
-            _attachment.Referral = referral;
-            db.ReferralAttachments.Add(_attachment);
-        }
-        if (patient is not null && snapshot.SpaTeamId is { } spa)
-        {
-            var pid = patient.Id;
-            if (!await db.CareRelationships.AnyAsync(r => r.PatientId == pid && r.TeamId == spa && r.Kind == RelationshipKind.Triage && r.EndedAt == null, ct).ConfigureAwait(false))
-            {
-                db.CareRelationships.Add(new CareRelationship { PatientId = pid, Kind = RelationshipKind.Triage, TeamId = spa, StartedAt = now, Source = $"referral {referral.Reference}" });
-            }
-        }
-        try
-        {
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        }
-        catch (DbUpdateException)
-        {
-            return null;
-        }
+        if (_attachment is not null) _attachment.AddedAt = now;
+        // Group commit with the other referrals arriving now; false: a unique index refused it, so look again.
+        if (!await writer.WriteAsync(new IntakeWrite(referral, _attachment, patient is null ? null : snapshot.SpaTeamId), ct).ConfigureAwait(false)) return null;
         await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ReferralCreate), $"Referral/{referral.Reference}", referral.PatientId,
             who is null ? "public self-referral form" : "referral received", linkedTo is null ? null : $"linked to {linkedTo.Reference}", ct).ConfigureAwait(false);
         return linkedTo is null
