@@ -110,6 +110,20 @@ public sealed partial class IntakeWriter : IAsyncDisposable
 
     private async Task WriteAsync(List<Pending> batch)
     {
+        var gate = SqliteWriteGate.For(_storage);
+        if (gate is not null) await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await WriteGatedAsync(batch).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate?.Release();
+        }
+    }
+
+    private async Task WriteGatedAsync(List<Pending> batch)
+    {
         _connection ??= await JoinedUpStorage.OpenConnectionAsync(_storage, CancellationToken.None).ConfigureAwait(false);
         var connection = _connection;
         // SQLite: BEGIN IMMEDIATE takes the write lock at once instead of upgrading (and possibly failing) later.

@@ -93,6 +93,20 @@ public sealed partial class AuditTrail : IAsyncDisposable
 
     private async Task WriteAsync(List<Pending> batch)
     {
+        var gate = SqliteWriteGate.For(_storage);
+        if (gate is not null) await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await WriteGatedAsync(batch).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate?.Release();
+        }
+    }
+
+    private async Task WriteGatedAsync(List<Pending> batch)
+    {
         _connection ??= await JoinedUpStorage.OpenConnectionAsync(_storage, CancellationToken.None).ConfigureAwait(false);
         var connection = _connection;
         // SQLite: BEGIN IMMEDIATE takes the write lock at once, so reading the chain's head and appending are one step.
