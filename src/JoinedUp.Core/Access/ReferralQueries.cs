@@ -38,32 +38,72 @@ public sealed record RouteActionResult(RouteActionOutcome Outcome, string? Probl
 /// </summary>
 public sealed class ReferralQueries(JoinedUpDbContext db, AccessDirectory directory, RecordAccessService access, TimeProvider clock)
 {
-    /// <summary>The SPA worklist, at most <paramref name="limit"/> rows per section. Viewing it is audited once, with the count.</summary>
+    /// <summary>
+    /// The SPA worklist, at most <paramref name="limit"/> rows per section. Viewing it is audited once, with the count.
+    /// Within one section and urgency the clock's due time only grows with the time received, so each (section,
+    /// urgency) pair reads just its oldest <paramref name="limit"/> rows and counts its breaches in SQL: the page costs
+    /// the same with a backlog of 10,000 as with 10 (bench/RESULTS.md, issue 5).
+    /// </summary>
     public async Task<Worklist> WorklistAsync(AccessPrincipal who, int limit, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var snapshot = await directory.GetAsync(db, ct).ConfigureAwait(false);
-        var rows = await db.Referrals.AsNoTracking()
-            .Where(r => r.Status == ReferralStatus.Received || ((r.Status == ReferralStatus.Routed || r.Status == ReferralStatus.Accepted) && r.FirstContactAt == null))
-            .Select(r => new
+        var items = new List<WorklistItem>();
+        int toTriageTotal = 0, awaitingTotal = 0, breached = 0;
+        foreach (var received in new[] { true, false })
+        {
+            var section = received
+                ? db.Referrals.AsNoTracking().Where(r => r.Status == ReferralStatus.Received)
+                : db.Referrals.AsNoTracking().Where(r => (r.Status == ReferralStatus.Routed || r.Status == ReferralStatus.Accepted) && r.FirstContactAt == null);
+            foreach (var urgency in new[] { Urgency.Within2Hours, Urgency.Within2Days, Urgency.Routine })
             {
-                r.Reference, r.Status, r.Urgency, r.Source, r.GivenName, r.FamilyName, r.BirthDate, r.PatientId, r.ReceivedAt, r.FirstContactAt,
-                Linked = r.LinkedReferralId == null ? null : db.Referrals.Where(l => l.Id == r.LinkedReferralId).Select(l => l.Reference).FirstOrDefault(),
-                r.RequestedServiceId, r.InterpreterNeeded, r.AdvocacyRequested, r.Reason, Returned = r.TriagedAt != null && r.Status == ReferralStatus.Received,
-            })
-            .ToListAsync(ct).ConfigureAwait(false);
-        var items = rows.Select(r => new WorklistItem(r.Reference, r.Status, r.Urgency, r.Source, $"{r.FamilyName}, {r.GivenName}", r.BirthDate, r.PatientId != null, r.ReceivedAt,
-                ReferralClocks.For(r.Status, r.Urgency, r.ReceivedAt, r.FirstContactAt, now), r.Linked, snapshot.ById(r.RequestedServiceId)?.Name,
-                r.InterpreterNeeded, r.AdvocacyRequested, r.Reason.Length > 140 ? r.Reason[..139] + "…" : r.Reason, r.Returned))
-            .ToList();
-        static IEnumerable<WorklistItem> Order(IEnumerable<WorklistItem> list) => list
-            .OrderByDescending(i => i.Clock.Breached).ThenByDescending(i => i.Urgency).ThenBy(i => i.Clock.DueAt).ThenBy(i => i.ReceivedAt);
-        var toTriage = items.Where(i => i.Status == ReferralStatus.Received).ToList();
-        var awaiting = items.Where(i => i.Status != ReferralStatus.Received).ToList();
-        var worklist = new Worklist(Order(toTriage).Take(limit).ToList(), Order(awaiting).Take(limit).ToList(), toTriage.Count, awaiting.Count, items.Count(i => i.Clock.Breached));
+                var u = urgency;
+                var query = section.Where(r => r.Urgency == u);
+                var count = await query.CountAsync(ct).ConfigureAwait(false);
+                if (count == 0) continue;
+                if (received) toTriageTotal += count;
+                else awaitingTotal += count;
+                breached += await BreachedAsync(query, received, urgency, now, ct).ConfigureAwait(false);
+                var rows = await query.OrderBy(r => r.ReceivedAt).ThenBy(r => r.Id).Take(limit)
+                    .Select(r => new
+                    {
+                        r.Reference, r.Status, r.Urgency, r.Source, r.GivenName, r.FamilyName, r.BirthDate, r.PatientId, r.ReceivedAt, r.FirstContactAt,
+                        Linked = r.LinkedReferralId == null ? null : db.Referrals.Where(l => l.Id == r.LinkedReferralId).Select(l => l.Reference).FirstOrDefault(),
+                        r.RequestedServiceId, r.InterpreterNeeded, r.AdvocacyRequested, r.Reason, Returned = r.TriagedAt != null && r.Status == ReferralStatus.Received,
+                    })
+                    .ToListAsync(ct).ConfigureAwait(false);
+                items.AddRange(rows.Select(r => new WorklistItem(r.Reference, r.Status, r.Urgency, r.Source, $"{r.FamilyName}, {r.GivenName}", r.BirthDate, r.PatientId != null, r.ReceivedAt,
+                    ReferralClocks.For(r.Status, r.Urgency, r.ReceivedAt, r.FirstContactAt, now), r.Linked, snapshot.ById(r.RequestedServiceId)?.Name,
+                    r.InterpreterNeeded, r.AdvocacyRequested, r.Reason.Length > 140 ? r.Reason[..139] + "…" : r.Reason, r.Returned)));
+            }
+        }
+        static List<WorklistItem> Order(IEnumerable<WorklistItem> list, int limit) => list
+            .OrderByDescending(i => i.Clock.Breached).ThenByDescending(i => i.Urgency).ThenBy(i => i.Clock.DueAt).ThenBy(i => i.ReceivedAt).Take(limit).ToList();
+        var worklist = new Worklist(Order(items.Where(i => i.Status == ReferralStatus.Received), limit), Order(items.Where(i => i.Status != ReferralStatus.Received), limit),
+            toTriageTotal, awaitingTotal, breached);
         await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ReferralRead), "Referral?worklist", null, "single point of access worklist",
             $"{worklist.ToTriage.Count + worklist.AwaitingContact.Count} referrals listed", ct).ConfigureAwait(false);
         return worklist;
+    }
+
+    /// <summary>
+    /// How many of one (section, urgency) are past their time. Fixed targets give one cut-off time. "One working day"
+    /// is at least one and at most three days (Friday to Monday), so referrals older than three days are all breached,
+    /// those under a day old none, and only the two days between are checked one by one.
+    /// </summary>
+    private static async Task<int> BreachedAsync(IQueryable<Referral> query, bool triage, Urgency urgency, DateTime now, CancellationToken ct)
+    {
+        if (!triage || urgency == Urgency.Within2Hours)
+        {
+            var target = triage ? ReferralClocks.UrgentTriage : ReferralClocks.FirstContactTarget(urgency);
+            var cutoff = now - target;
+            return await query.CountAsync(r => r.ReceivedAt < cutoff, ct).ConfigureAwait(false);
+        }
+        var surely = now.AddDays(-3);
+        var maybe = now.AddDays(-1);
+        var old = await query.CountAsync(r => r.ReceivedAt < surely, ct).ConfigureAwait(false);
+        var window = await query.Where(r => r.ReceivedAt >= surely && r.ReceivedAt < maybe).Select(r => r.ReceivedAt).ToListAsync(ct).ConfigureAwait(false);
+        return old + window.Count(r => ReferralClocks.TriageDue(r, urgency) < now);
     }
 
     /// <summary>Referrals routed to the caller's teams that are waiting for them, or accepted without a first contact yet.</summary>
