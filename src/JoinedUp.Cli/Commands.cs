@@ -130,6 +130,33 @@ internal static class Commands
         return catalogue;
     }
 
+    public static Command TriageRules()
+    {
+        var rules = new Command("triage-rules", "The single point of access's triage rules (urgency, routing, out of hours, bookings).");
+        var path = new Argument<string>("path") { Description = "Triage rules JSON file to check (start from `joinedup triage-rules default`)." };
+        var catalogue = new Option<string?>("--catalogue") { Description = "Check service codes against this catalogue file instead of the built-in one." };
+        var validate = new Command("validate", "Check a triage rules file against the service catalogue and list every problem in it.") { path, catalogue };
+        validate.SetAction((parse, ct) => Run(async () =>
+        {
+            var file = parse.GetValue(path)!;
+            if (!File.Exists(file)) return BadInput($"The triage rules file '{file}' does not exist.");
+            var cat = parse.GetValue(catalogue) is { } c ? ServiceCatalogue.Load(c) : ServiceCatalogue.LoadDefault();
+            var text = await File.ReadAllTextAsync(file, ct).ConfigureAwait(false);
+            var set = JoinedUp.Access.TriageRuleSet.Parse(text, cat.Services.Select(s => s.Code).ToList(), 1, file);
+            Console.WriteLine($"The triage rules are valid: {set.UrgencyRules.Count} urgency rules and {set.RouteRules.Count} route rules, against {cat.Services.Count} services. An administrator loads them at /admin/triage-rules (every version is kept).");
+            return 0;
+        }));
+        var show = new Command("default", "Print the built-in triage rules as JSON, to start editing from.");
+        show.SetAction((parse, ct) => Run(() =>
+        {
+            Console.WriteLine(JoinedUp.Access.TriageRuleSet.LoadDefault().ToJson());
+            return Task.FromResult(0);
+        }));
+        rules.Subcommands.Add(validate);
+        rules.Subcommands.Add(show);
+        return rules;
+    }
+
     public static Command Audit()
     {
         var audit = new Command("audit", "The audit trail of every access to patient data.");
@@ -271,7 +298,7 @@ internal static class Commands
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException or ImportRefusedException)
+        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException or ImportRefusedException or JoinedUp.Access.TriageRulesException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ex is StorageUnavailableException ? ExitFailure : ExitBadInput;

@@ -7,6 +7,7 @@ root.Subcommands.Add(Commands.Db());
 root.Subcommands.Add(Commands.Generate());
 root.Subcommands.Add(Commands.Stats());
 root.Subcommands.Add(Commands.Catalogue());
+root.Subcommands.Add(Commands.TriageRules());
 root.Subcommands.Add(Commands.Import());
 root.Subcommands.Add(Commands.Audit());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -90,4 +90,24 @@ public class CliTests
         Assert.Equal(2, catalogue.Exit);
         Assert.Contains("not valid JSON", catalogue.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Triage_rules_print_validate_and_a_bad_file_lists_each_problem_with_exit_2()
+    {
+        var printed = await Run(null, "triage-rules", "default");
+        Assert.Equal(0, printed.Exit);
+        var file = Path.Combine(Path.GetTempPath(), $"ju-rules-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, printed.Out);
+        var valid = await Run(null, "triage-rules", "validate", file);
+        Assert.Equal(0, valid.Exit);
+        Assert.Contains("The triage rules are valid", valid.Out, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(file, printed.Out.Replace("\"foot-health\"", "\"foot-spa\"", StringComparison.Ordinal).Replace("\"Within2Days\"", "\"Soonish\"", StringComparison.Ordinal));
+        var bad = await Run(null, "triage-rules", "validate", file);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("foot-spa", bad.Err, StringComparison.Ordinal);
+        Assert.Contains("Soonish", bad.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", bad.Err, StringComparison.Ordinal);
+        File.Delete(file);
+    }
 }
