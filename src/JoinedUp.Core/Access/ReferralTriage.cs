@@ -36,7 +36,11 @@ public sealed record TriageView(
     IReadOnlyList<AssessmentView> ServiceSections,
     IReadOnlyList<LinkedReferral> Linked,
     ReferralClock Clock,
-    int AssessmentsThisEpisode);
+    int AssessmentsThisEpisode,
+    IReadOnlyList<AttachmentInfo> Attachments);
+
+/// <summary>A document sent with a referral, without its content.</summary>
+public sealed record AttachmentInfo(long Id, string FileName, string ContentType, int Bytes, DateTime AddedAt);
 
 public sealed record PatientTriageFacts(long Id, string? NhsNumber, string GivenName, string FamilyName, DateOnly BirthDate, int AgeYears, string? Postcode,
     string? PracticeCode, string PreferredLanguage, bool InterpreterNeeded, IReadOnlyList<(string Code, string Display)> ActiveConditions, string AccessBasis);
@@ -83,8 +87,21 @@ public sealed class ReferralTriage(JoinedUpDbContext db, AccessDirectory directo
         var linked = await db.Referrals.AsNoTracking()
             .Where(r => r.Id != referral.Id && (r.LinkedReferralId == referral.Id || r.Id == referral.LinkedReferralId))
             .OrderBy(r => r.ReceivedAt).Select(r => new LinkedReferral(r.Reference, r.Status, r.ReceivedAt, r.Reason)).ToListAsync(ct).ConfigureAwait(false);
+        var attachments = await db.ReferralAttachments.AsNoTracking().Where(a => a.ReferralId == referral.Id).OrderBy(a => a.Id)
+            .Select(a => new AttachmentInfo(a.Id, a.FileName, a.ContentType, a.Content.Length, a.AddedAt)).ToListAsync(ct).ConfigureAwait(false);
         return new TriageView(referral, snapshot.ById(referral.RequestedServiceId)?.Name, patient, suggestion, routes, holistic, sections, linked,
-            ReferralClocks.For(referral.Status, referral.Urgency, referral.ReceivedAt, referral.FirstContactAt, now), count);
+            ReferralClocks.For(referral.Status, referral.Urgency, referral.ReceivedAt, referral.FirstContactAt, now), count, attachments);
+    }
+
+    /// <summary>A document sent with the referral, for the SPA; the download is audited.</summary>
+    public async Task<ReferralAttachment?> AttachmentAsync(AccessPrincipal who, string reference, long attachmentId, CancellationToken ct)
+    {
+        var attachment = await db.ReferralAttachments.AsNoTracking().Include(a => a.Referral)
+            .FirstOrDefaultAsync(a => a.Id == attachmentId && a.Referral!.Reference == reference, ct).ConfigureAwait(false);
+        if (attachment is null) return null;
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ReferralTriage), $"Referral/{reference}/attachment/{attachmentId}", attachment.Referral!.PatientId,
+            "document sent with the referral", attachment.FileName, ct).ConfigureAwait(false);
+        return attachment;
     }
 
     /// <summary>Records the decision: routes, relationships, the episode's holistic assessment, in one transaction.</summary>

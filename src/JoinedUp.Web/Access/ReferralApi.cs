@@ -79,6 +79,15 @@ internal static class ReferralApi
             .RequirePermission(Permission.ReferralTriage)
             .WithName("TriageReferral").WithSummary("Route a referral to one or more services with one holistic assessment for the episode. Changing the suggestion needs overrideReason.");
 
+        group.MapGet("/{reference}/attachments/{id:long}", async Task<IResult> (string reference, long id, HttpContext http, ReferralTriage triage, CancellationToken ct) =>
+            {
+                var attachment = await triage.AttachmentAsync(http.RequiredCaller(), reference.Trim().ToUpperInvariant(), id, ct).ConfigureAwait(false);
+                // Served as a download, never rendered in JoinedUp's own origin.
+                return attachment is null ? Problem(404, "Not found", "That referral has no such document.") : TypedResults.File(attachment.Content, attachment.ContentType, attachment.FileName);
+            })
+            .RequirePermission(Permission.ReferralTriage)
+            .WithName("GetReferralAttachment").WithSummary("A document sent with a referral (the public form's letter), as a download.");
+
         group.MapPost("/{reference}/decline", async Task<IResult> (string reference, DeclineRequest? body, HttpContext http, ReferralTriage triage, CancellationToken ct) =>
                 ToResult(await triage.DeclineAsync(http.RequiredCaller(), reference.Trim().ToUpperInvariant(), body?.Reason, body?.Version ?? -1, ct).ConfigureAwait(false), reference))
             .RequirePermission(Permission.ReferralTriage)

@@ -16,7 +16,7 @@ public partial class PublicFormTests
     [GeneratedRegex("data-testid=\"reference\">(R-[A-Z0-9]{8})<")]
     private static partial Regex Reference();
 
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, Dictionary<string, string> fields)
+    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, Dictionary<string, string> fields, byte[]? pdf = null)
     {
         var html = await client.GetStringAsync("/refer");
         var form = new MultipartFormDataContent
@@ -25,6 +25,12 @@ public partial class PublicFormTests
             { new StringContent("self-referral"), "_handler" },
         };
         foreach (var (k, v) in fields) form.Add(new StringContent(v), k);
+        if (pdf is not null)
+        {
+            var file = new ByteArrayContent(pdf);
+            file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/pdf");
+            form.Add(file, "attachment", "discharge-letter.pdf");
+        }
         return await client.PostAsync("/refer", form);
     }
 
@@ -56,13 +62,24 @@ public partial class PublicFormTests
         Assert.Contains("remove the web links", await links.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // The genuine referral: a reference, matched to the record because NHS number and date of birth agree.
-        var sent = await PostFormAsync(client, genuine);
+        var letter = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n% a synthetic discharge letter\n%%EOF\n");
+        var sent = await PostFormAsync(client, genuine, letter);
         var reference = Reference().Match(await sent.Content.ReadAsStringAsync()).Groups[1].Value;
         Assert.StartsWith("R-", reference, StringComparison.Ordinal);
         var stored = await app.QueryAsync(db => db.Referrals.SingleAsync(r => r.Reference == reference));
         Assert.Equal(patient, stored.PatientId);
         Assert.Equal(JoinedUp.Access.ReferralSource.Self, stored.Source);
         Assert.Single(await app.AuditAsync(e => e.Action == "referral.create" && e.Resource == $"Referral/{reference}" && e.Basis == "public self-referral form"));
+        // The letter arrives with it: the coordinator downloads exactly what was sent.
+        var attachmentId = await app.QueryAsync(db => db.ReferralAttachments.Where(a => a.ReferralId == stored.Id).Select(a => a.Id).SingleAsync());
+        using (var spa = await app.SignInAsync(SecureApp.Email(Roles.SpaCoordinator)))
+        {
+            var download = await spa.GetAsync($"/api/referrals/{reference}/attachments/{attachmentId}");
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal("application/pdf", download.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(letter, await download.Content.ReadAsByteArrayAsync());
+            Assert.Contains("discharge-letter.pdf", await spa.GetStringAsync($"/access/referrals/{reference}"), StringComparison.Ordinal);
+        }
 
         // A flood from one address is turned away with a page that says what to do; the limit is per address.
         var limited = await PostFormAsync(client, genuine);
