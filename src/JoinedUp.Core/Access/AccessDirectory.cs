@@ -21,7 +21,7 @@ public sealed class AccessDirectory(TimeProvider clock)
 
     private Snapshot? _current;
 
-    public sealed record Snapshot(IReadOnlyList<AccessService> Services, TriageRuleSet Rules, int? SpaTeamId, DateTimeOffset ReadAt)
+    public sealed record Snapshot(IReadOnlyList<AccessService> Services, TriageRuleSet Rules, int? SpaTeamId, string? SpaTeamLead, DateTimeOffset ReadAt)
     {
         public AccessService? ByCode(string? code) => code is null ? null : Services.FirstOrDefault(s => string.Equals(s.Code, code, StringComparison.Ordinal));
 
@@ -40,7 +40,10 @@ public sealed class AccessDirectory(TimeProvider clock)
             return new AccessService(s.Id, s.Code, s.Name, team?.Id, team?.Name, ToTriage(s, 0));
         }).ToList();
         var rules = await LoadRulesAsync(db, list.Select(s => s.Code).ToList(), ct).ConfigureAwait(false);
-        current = new Snapshot(list, rules, list.FirstOrDefault(s => s.Code == "spa")?.TeamId, clock.GetUtcNow());
+        var spaTeam = list.FirstOrDefault(s => s.Code == "spa")?.TeamId;
+        var lead = spaTeam is null ? null : await db.TeamMemberships.AsNoTracking().Where(m => m.TeamId == spaTeam && m.IsLead)
+            .Select(m => m.StaffMember!.GivenName + " " + m.StaffMember.FamilyName).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        current = new Snapshot(list, rules, spaTeam, lead, clock.GetUtcNow());
         _current = current;
         return current;
     }

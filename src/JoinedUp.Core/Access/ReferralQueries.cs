@@ -10,7 +10,7 @@ public sealed record WorklistItem(string Reference, ReferralStatus Status, Urgen
     DateTime ReceivedAt, ReferralClock Clock, string? LinkedReference, string? RequestedService, bool Interpreter, bool Advocacy, string Reason, bool Returned);
 
 /// <summary>The worklist: referrals to triage, and triaged ones whose first contact is still to come, most urgent and least time left first.</summary>
-public sealed record Worklist(IReadOnlyList<WorklistItem> ToTriage, IReadOnlyList<WorklistItem> AwaitingContact, int ToTriageTotal, int AwaitingContactTotal, int Breached);
+public sealed record Worklist(IReadOnlyList<WorklistItem> ToTriage, IReadOnlyList<WorklistItem> AwaitingContact, int ToTriageTotal, int AwaitingContactTotal, int Breached, string? EscalatedTo);
 
 /// <summary>A referral routed to one of the caller's teams.</summary>
 public sealed record TeamReferral(long RouteId, string Reference, long? PatientId, string Name, DateOnly? BirthDate, string ServiceName, Urgency Urgency, RouteStatus Status,
@@ -80,7 +80,7 @@ public sealed class ReferralQueries(JoinedUpDbContext db, AccessDirectory direct
         static List<WorklistItem> Order(IEnumerable<WorklistItem> list, int limit) => list
             .OrderByDescending(i => i.Clock.Breached).ThenByDescending(i => i.Urgency).ThenBy(i => i.Clock.DueAt).ThenBy(i => i.ReceivedAt).Take(limit).ToList();
         var worklist = new Worklist(Order(items.Where(i => i.Status == ReferralStatus.Received), limit), Order(items.Where(i => i.Status != ReferralStatus.Received), limit),
-            toTriageTotal, awaitingTotal, breached);
+            toTriageTotal, awaitingTotal, breached, snapshot.SpaTeamLead);
         await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ReferralRead), "Referral?worklist", null, "single point of access worklist",
             $"{worklist.ToTriage.Count + worklist.AwaitingContact.Count} referrals listed", ct).ConfigureAwait(false);
         return worklist;

@@ -37,9 +37,13 @@ public class WorklistAndRulesTests
         var firstInTime = order.FindIndex(i => !i.Breached);
         Assert.True(firstInTime < 0 || order.FindIndex(i => i.Reference == reference) < firstInTime);
         Assert.True(late.GetProperty("breached").GetInt32() >= 1);
+        // Escalated to a named person: the SPA team's lead.
+        var lead = late.GetProperty("escalatedTo").GetString();
+        Assert.False(string.IsNullOrWhiteSpace(lead));
         // The page shows it as breached, at the top.
         var html = await spa.GetStringAsync("/access");
         Assert.Contains($"ju-breached\" data-reference=\"{reference}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"escalated to {lead}, the SPA team lead", html, StringComparison.Ordinal);
     }
 
     [Theory]
