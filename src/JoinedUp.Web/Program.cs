@@ -1,6 +1,7 @@
 using JoinedUp.Storage;
 using JoinedUp.Web;
 using JoinedUp.Web.Access;
+using JoinedUp.Web.Care;
 using JoinedUp.Web.Fhir;
 using JoinedUp.Web.Record;
 using JoinedUp.Web.Security;
@@ -37,6 +38,7 @@ builder.Services.AddScoped<JoinedUp.Access.ReferralIntake>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralTriage>();
 builder.Services.AddScoped<JoinedUp.Access.ReferralQueries>();
 builder.Services.AddScoped<JoinedUp.Access.TriageRulesStore>();
+builder.Services.AddScoped<JoinedUp.Care.CarePlanService>();
 // Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddRazorComponents();
@@ -66,6 +68,7 @@ app.MapRecordApi();
 app.MapSecurityApi();
 app.MapSecurityForms();
 app.MapReferralApi();
+app.MapCarePlanApi();
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

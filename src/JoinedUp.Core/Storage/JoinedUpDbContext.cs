@@ -1,5 +1,6 @@
 using System.Text;
 using JoinedUp.Access;
+using JoinedUp.Care;
 using JoinedUp.Directory;
 using JoinedUp.Record;
 using JoinedUp.Security;
@@ -50,6 +51,11 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<TriageRuleVersion> TriageRuleVersions => Set<TriageRuleVersion>();
     public DbSet<ReferralAttachment> ReferralAttachments => Set<ReferralAttachment>();
 
+    public DbSet<CarePlan> CarePlans => Set<CarePlan>();
+    public DbSet<Goal> Goals => Set<Goal>();
+    public DbSet<CarePlanActivity> CarePlanActivities => Set<CarePlanActivity>();
+    public DbSet<CarePlanChange> CarePlanChanges => Set<CarePlanChange>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -60,6 +66,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureResourceVersions(builder);
         ConfigureIdentifiers(builder);
         ConfigureAccess(builder);
+        ConfigureCare(builder);
         ApplySnakeCase(builder);
     }
 
@@ -456,6 +463,59 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.CreatedByName).HasMaxLength(200);
             e.Property(x => x.CreatedByUserId).HasMaxLength(64);
             e.Property(x => x.Note).HasMaxLength(1000);
+        });
+    }
+
+    private static void ConfigureCare(ModelBuilder b)
+    {
+        b.Entity<CarePlan>(e =>
+        {
+            e.ToTable("care_plan");
+            // One plan per person per episode.
+            e.HasIndex(x => x.EpisodeId).IsUnique();
+            e.HasIndex(x => new { x.PatientId, x.Status });
+            e.HasIndex(x => x.ReviewDue);
+            e.Property(x => x.Title).HasMaxLength(200);
+            e.Property(x => x.AgreedByName).HasMaxLength(200);
+            e.Property(x => x.AgreementNote).HasMaxLength(500);
+            e.Property(x => x.LastUpdatedBy).HasMaxLength(200);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne<Record.Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Episode>().WithMany().HasForeignKey(x => x.EpisodeId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Goal>(e =>
+        {
+            e.ToTable("goal");
+            e.HasIndex(x => x.CarePlanId);
+            e.Property(x => x.Description).HasMaxLength(500);
+            e.Property(x => x.Measure).HasMaxLength(500);
+            e.Property(x => x.LastUpdatedBy).HasMaxLength(200);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne<CarePlan>().WithMany().HasForeignKey(x => x.CarePlanId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<CarePlanActivity>(e =>
+        {
+            e.ToTable("care_plan_activity");
+            e.HasIndex(x => x.CarePlanId);
+            e.HasIndex(x => new { x.OwnerTeamId, x.Status, x.Due });
+            e.Property(x => x.Description).HasMaxLength(500);
+            e.Property(x => x.LastUpdatedBy).HasMaxLength(200);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne<CarePlan>().WithMany().HasForeignKey(x => x.CarePlanId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Goal>().WithMany().HasForeignKey(x => x.GoalId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.OwnerTeamId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<StaffMember>().WithMany().HasForeignKey(x => x.OwnerStaffMemberId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<CarePlanChange>(e =>
+        {
+            e.ToTable("care_plan_change");
+            e.HasIndex(x => new { x.CarePlanId, x.Id });
+            e.Property(x => x.ItemKind).HasMaxLength(16);
+            e.Property(x => x.ByName).HasMaxLength(200);
+            e.Property(x => x.ByUserId).HasMaxLength(64);
+            e.Property(x => x.Reason).HasMaxLength(500);
+            e.HasOne<CarePlan>().WithMany().HasForeignKey(x => x.CarePlanId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

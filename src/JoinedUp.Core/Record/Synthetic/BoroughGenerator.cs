@@ -166,6 +166,10 @@ public sealed class BoroughGenerator(StorageOptions storage)
     private static async Task DeleteBoroughAsync(JoinedUpDbContext db, CancellationToken ct)
     {
         // Security rows that point at patients and staff go first. The audit trail is kept: it never references rows by key.
+        await db.CarePlanChanges.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.CarePlanActivities.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.Goals.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+        await db.CarePlans.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Assessments.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ReferralRoutes.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.ReferralAttachments.ExecuteDeleteAsync(ct).ConfigureAwait(false);

@@ -530,6 +530,294 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("triage_rule_version", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Care.CarePlan", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime?>("AgreedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("agreed_at");
+
+                    b.Property<int?>("AgreedBy")
+                        .HasColumnType("integer")
+                        .HasColumnName("agreed_by");
+
+                    b.Property<string>("AgreedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("agreed_by_name");
+
+                    b.Property<string>("AgreementNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("agreement_note");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("EpisodeId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("episode_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("LastUpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("last_updated_by");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateOnly?>("ReviewDue")
+                        .HasColumnType("date")
+                        .HasColumnName("review_due");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("title");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_plan");
+
+                    b.HasIndex("EpisodeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_care_plan_episode_id");
+
+                    b.HasIndex("ReviewDue")
+                        .HasDatabaseName("ix_care_plan_review_due");
+
+                    b.HasIndex("PatientId", "Status")
+                        .HasDatabaseName("ix_care_plan_patient_id_status");
+
+                    b.ToTable("care_plan", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanActivity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("description");
+
+                    b.Property<DateOnly?>("Due")
+                        .HasColumnType("date")
+                        .HasColumnName("due");
+
+                    b.Property<long?>("GoalId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("goal_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("LastUpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("last_updated_by");
+
+                    b.Property<int>("OwnerKind")
+                        .HasColumnType("integer")
+                        .HasColumnName("owner_kind");
+
+                    b.Property<int?>("OwnerStaffMemberId")
+                        .HasColumnType("integer")
+                        .HasColumnName("owner_staff_member_id");
+
+                    b.Property<int?>("OwnerTeamId")
+                        .HasColumnType("integer")
+                        .HasColumnName("owner_team_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_plan_activity");
+
+                    b.HasIndex("CarePlanId")
+                        .HasDatabaseName("ix_care_plan_activity_care_plan_id");
+
+                    b.HasIndex("GoalId")
+                        .HasDatabaseName("ix_care_plan_activity_goal_id");
+
+                    b.HasIndex("OwnerStaffMemberId")
+                        .HasDatabaseName("ix_care_plan_activity_owner_staff_member_id");
+
+                    b.HasIndex("OwnerTeamId", "Status", "Due")
+                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due");
+
+                    b.ToTable("care_plan_activity", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AfterJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("after_json");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("BeforeJson")
+                        .HasColumnType("text")
+                        .HasColumnName("before_json");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("by_name");
+
+                    b.Property<string>("ByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<long>("ItemId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("item_id");
+
+                    b.Property<string>("ItemKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("item_kind");
+
+                    b.Property<int>("ItemVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("item_version");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_plan_change");
+
+                    b.HasIndex("CarePlanId", "Id")
+                        .HasDatabaseName("ix_care_plan_change_care_plan_id_id");
+
+                    b.ToTable("care_plan_change", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.Goal", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("LastUpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("last_updated_by");
+
+                    b.Property<string>("Measure")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("measure");
+
+                    b.Property<int?>("ServiceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("service_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<DateOnly?>("TargetDate")
+                        .HasColumnType("date")
+                        .HasColumnName("target_date");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_goal");
+
+                    b.HasIndex("CarePlanId")
+                        .HasDatabaseName("ix_goal_care_plan_id");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_goal_service_id");
+
+                    b.ToTable("goal", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Directory.Network", b =>
                 {
                     b.Property<int>("Id")
@@ -2635,6 +2923,77 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasConstraintName("fk_referral_route_team_team_id");
 
                     b.Navigation("Referral");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlan", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Episode", null)
+                        .WithMany()
+                        .HasForeignKey("EpisodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_episode_episode_id");
+
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_patient_patient_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanActivity", b =>
+                {
+                    b.HasOne("JoinedUp.Care.CarePlan", null)
+                        .WithMany()
+                        .HasForeignKey("CarePlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_activity_care_plan_care_plan_id");
+
+                    b.HasOne("JoinedUp.Care.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("GoalId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_care_plan_activity_goal_goal_id");
+
+                    b.HasOne("JoinedUp.Directory.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerStaffMemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_plan_activity_staff_member_owner_staff_member_id");
+
+                    b.HasOne("JoinedUp.Directory.Team", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerTeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_plan_activity_team_owner_team_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanChange", b =>
+                {
+                    b.HasOne("JoinedUp.Care.CarePlan", null)
+                        .WithMany()
+                        .HasForeignKey("CarePlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_change_care_plan_care_plan_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.Goal", b =>
+                {
+                    b.HasOne("JoinedUp.Care.CarePlan", null)
+                        .WithMany()
+                        .HasForeignKey("CarePlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_goal_care_plan_care_plan_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_goal_service_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Organisation", b =>

@@ -515,6 +515,286 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("triage_rule_version", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Care.CarePlan", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AgreedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agreed_at");
+
+                    b.Property<int?>("AgreedBy")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("agreed_by");
+
+                    b.Property<string>("AgreedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agreed_by_name");
+
+                    b.Property<string>("AgreementNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agreement_note");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("EpisodeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("episode_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("LastUpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated_by");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateOnly?>("ReviewDue")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("review_due");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_plan");
+
+                    b.HasIndex("EpisodeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_care_plan_episode_id");
+
+                    b.HasIndex("ReviewDue")
+                        .HasDatabaseName("ix_care_plan_review_due");
+
+                    b.HasIndex("PatientId", "Status")
+                        .HasDatabaseName("ix_care_plan_patient_id_status");
+
+                    b.ToTable("care_plan", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanActivity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateOnly?>("Due")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due");
+
+                    b.Property<long?>("GoalId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("goal_id");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("LastUpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated_by");
+
+                    b.Property<int>("OwnerKind")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("owner_kind");
+
+                    b.Property<int?>("OwnerStaffMemberId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("owner_staff_member_id");
+
+                    b.Property<int?>("OwnerTeamId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("owner_team_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_plan_activity");
+
+                    b.HasIndex("CarePlanId")
+                        .HasDatabaseName("ix_care_plan_activity_care_plan_id");
+
+                    b.HasIndex("GoalId")
+                        .HasDatabaseName("ix_care_plan_activity_goal_id");
+
+                    b.HasIndex("OwnerStaffMemberId")
+                        .HasDatabaseName("ix_care_plan_activity_owner_staff_member_id");
+
+                    b.HasIndex("OwnerTeamId", "Status", "Due")
+                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due");
+
+                    b.ToTable("care_plan_activity", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AfterJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("after_json");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("BeforeJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("before_json");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_name");
+
+                    b.Property<string>("ByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<long>("ItemId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("item_id");
+
+                    b.Property<string>("ItemKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_kind");
+
+                    b.Property<int>("ItemVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("item_version");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_plan_change");
+
+                    b.HasIndex("CarePlanId", "Id")
+                        .HasDatabaseName("ix_care_plan_change_care_plan_id_id");
+
+                    b.ToTable("care_plan_change", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.Goal", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime>("LastUpdated")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("LastUpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_updated_by");
+
+                    b.Property<string>("Measure")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("measure");
+
+                    b.Property<int?>("ServiceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("service_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<DateOnly?>("TargetDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_date");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_goal");
+
+                    b.HasIndex("CarePlanId")
+                        .HasDatabaseName("ix_goal_care_plan_id");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_goal_service_id");
+
+                    b.ToTable("goal", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Directory.Network", b =>
                 {
                     b.Property<int>("Id")
@@ -2572,6 +2852,77 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasConstraintName("fk_referral_route_team_team_id");
 
                     b.Navigation("Referral");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlan", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Episode", null)
+                        .WithMany()
+                        .HasForeignKey("EpisodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_episode_episode_id");
+
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_patient_patient_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanActivity", b =>
+                {
+                    b.HasOne("JoinedUp.Care.CarePlan", null)
+                        .WithMany()
+                        .HasForeignKey("CarePlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_activity_care_plan_care_plan_id");
+
+                    b.HasOne("JoinedUp.Care.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("GoalId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_care_plan_activity_goal_goal_id");
+
+                    b.HasOne("JoinedUp.Directory.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerStaffMemberId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_plan_activity_staff_member_owner_staff_member_id");
+
+                    b.HasOne("JoinedUp.Directory.Team", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerTeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_plan_activity_team_owner_team_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CarePlanChange", b =>
+                {
+                    b.HasOne("JoinedUp.Care.CarePlan", null)
+                        .WithMany()
+                        .HasForeignKey("CarePlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_plan_change_care_plan_care_plan_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.Goal", b =>
+                {
+                    b.HasOne("JoinedUp.Care.CarePlan", null)
+                        .WithMany()
+                        .HasForeignKey("CarePlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_goal_care_plan_care_plan_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_goal_service_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Organisation", b =>

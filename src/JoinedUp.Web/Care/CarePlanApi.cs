@@ -1,0 +1,80 @@
+using JoinedUp.Care;
+using JoinedUp.Security;
+using JoinedUp.Web.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace JoinedUp.Web.Care;
+
+public sealed record StartPlanRequest(long? PatientId, string? Title);
+
+public sealed record GoalRequest(string? Description, string? Measure, DateOnly? TargetDate, string? Status, int? Version, string? Reason);
+
+public sealed record AgreeRequest(string? AgreedBy, string? Note, int? Version);
+
+/// <summary>
+/// Care plans over REST (issue 6, first slice): start the plan of a person's episode, read it with its history, add and
+/// change goals with the version read (a stale version is 409 naming who changed it), record agreement. The record
+/// rules decide who may (a relationship with a full view); every read and change is audited.
+/// </summary>
+internal static class CarePlanApi
+{
+    public static void MapCarePlanApi(this WebApplication app)
+    {
+        var group = app.MapGroup("/api/care").WithTags("Care");
+
+        group.MapPost("/plans", async Task<IResult> (StartPlanRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+            {
+                if (body?.PatientId is not { } patientId) return Problem(422, "Name the patient", "Send patientId: the person whose plan this is.");
+                return ToResult(await plans.StartAsync(http.RequiredCaller(), patientId, body.Title, ct).ConfigureAwait(false), p => $"/api/care/plans/{p.Id}");
+            })
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("StartCarePlan").WithSummary("Start the care plan of the person's open episode (or get the one already started).");
+
+        group.MapGet("/plans/{id:long}", async Task<IResult> (long id, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+            {
+                var view = await plans.GetAsync(http.RequiredCaller(), id, ct).ConfigureAwait(false);
+                return view is null ? Refused() : TypedResults.Ok(view);
+            })
+            .RequirePermission(Permission.RecordRead)
+            .WithName("GetCarePlan").WithSummary("A care plan with its goals, activities and every change (who, when, why).");
+
+        group.MapPost("/plans/{id:long}/goals", async Task<IResult> (long id, GoalRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+                ToResult(await plans.AddGoalAsync(http.RequiredCaller(), id, Input(body), ct).ConfigureAwait(false), g => $"/api/care/goals/{g.Id}"))
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("AddGoal").WithSummary("Add a goal in the person's own words, with a measure and a target date.");
+
+        group.MapPut("/goals/{id:long}", async Task<IResult> (long id, GoalRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+            {
+                if (body?.Version is not { } version) return Problem(422, "Send the version", "Send the goal's version as you read it, so that nobody's change is overwritten.");
+                return ToResult(await plans.UpdateGoalAsync(http.RequiredCaller(), id, version, Input(body), body.Reason, ct).ConfigureAwait(false), null);
+            })
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("UpdateGoal").WithSummary("Change a goal; 409 with who changed it when the version is stale.");
+
+        group.MapPost("/plans/{id:long}/agree", async Task<IResult> (long id, AgreeRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+            {
+                if (body?.Version is not { } version) return Problem(422, "Send the version", "Send the plan's version as you read it.");
+                AgreedBy? by = body.AgreedBy?.ToLowerInvariant() switch { "patient" => AgreedBy.Patient, "carer" => AgreedBy.Carer, "staff-on-behalf" or null => AgreedBy.StaffOnBehalf, _ => null };
+                if (by is null) return Problem(422, "Who agreed?", "agreedBy must be patient, carer or staff-on-behalf.");
+                return ToResult(await plans.AgreeAsync(http.RequiredCaller(), id, version, by.Value, body.Note, ct).ConfigureAwait(false), null);
+            })
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("AgreeCarePlan").WithSummary("Record that the plan was agreed, by whom and how.");
+    }
+
+    private static GoalInput Input(GoalRequest? body) => new(body?.Description, body?.Measure, body?.TargetDate, body?.Status);
+
+    private static IResult ToResult<T>(CareResult<T> result, Func<T, string>? location) where T : class => result.Outcome switch
+    {
+        CareOutcome.Created when location is not null => TypedResults.Created(location(result.Value!), result.Value),
+        CareOutcome.Done or CareOutcome.Created => TypedResults.Ok(result.Value),
+        CareOutcome.Conflict => TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 409, Title = "Changed by someone else", Detail = result.Problem, Extensions = { ["current"] = result.Value } }),
+        CareOutcome.Invalid => Problem(422, "Not saved", result.Problem!),
+        _ => Refused(),
+    };
+
+    private static ProblemHttpResult Refused() => Problem(403, "Not allowed",
+        "You have no care relationship with this person (or there is no such plan). Plans are read and changed by the teams caring for the person and their navigator.");
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail: detail, statusCode: status, title: title);
+}
