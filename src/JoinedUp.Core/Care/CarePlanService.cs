@@ -26,6 +26,9 @@ public sealed record CareResult<T>(CareOutcome Outcome, T? Value, string? Proble
 /// <summary>A goal as sent by a form or the API.</summary>
 public sealed record GoalInput(string? Description, string? Measure, DateOnly? TargetDate, string? Status);
 
+/// <summary>An activity as sent: owner is team (with a service code), staff (the caller), patient or carer.</summary>
+public sealed record ActivityInput(string? Description, long? GoalId, string? Owner, string? ServiceCode, DateOnly? Due, string? Status);
+
 /// <summary>A plan with its goals, activities and the history of changes, as the caller may see it.</summary>
 public sealed record CarePlanView(CarePlan Plan, IReadOnlyList<Goal> Goals, IReadOnlyList<CarePlanActivity> Activities, IReadOnlyList<CarePlanChange> History, string AccessBasis);
 
@@ -143,6 +146,88 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         return new(CareOutcome.Done, goal);
     }
 
+    /// <summary>Adds something someone will do: a team (by service), the caller, the person or their carer.</summary>
+    public async Task<CareResult<CarePlanActivity>> AddActivityAsync(AccessPrincipal who, long planId, ActivityInput input, CancellationToken ct)
+    {
+        var plan = await PlanForChangeAsync(who, planId, ct).ConfigureAwait(false);
+        if (plan is null) return new(CareOutcome.Refused, null);
+        if (string.IsNullOrWhiteSpace(input.Description)) return new(CareOutcome.Invalid, null, "Say what will be done, for example \"Dress the leg ulcer twice a week\".");
+        if (input.Description.Length > MaxText) return new(CareOutcome.Invalid, null, $"Keep the activity under {MaxText} characters.");
+        if (input.GoalId is { } goalId && !await db.Goals.AnyAsync(g => g.Id == goalId && g.CarePlanId == planId, ct).ConfigureAwait(false))
+        {
+            return new(CareOutcome.Invalid, null, $"Goal {goalId} is not in this plan: choose one of the plan's goals, or none.");
+        }
+        var status = ParseActivityStatus(input.Status);
+        if (input.Status is not null && status is null)
+        {
+            return new(CareOutcome.Invalid, null, $"status must be one of {string.Join(", ", Enum.GetNames<ActivityStatus>().Select(n => n.ToLowerInvariant()))}.");
+        }
+        var activity = new CarePlanActivity { CarePlanId = planId, GoalId = input.GoalId, Description = input.Description.Trim(), Due = input.Due, Status = status ?? ActivityStatus.NotStarted };
+        switch (input.Owner?.ToLowerInvariant())
+        {
+            case "team":
+                var serviceCode = input.ServiceCode?.Trim();
+                var team = await db.Teams.AsNoTracking().Where(t => t.Service!.Code == serviceCode).OrderBy(t => t.Id).Select(t => (int?)t.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+                if (team is null) return new(CareOutcome.Invalid, null, $"There is no team for the service '{serviceCode}': give the service code of the team that will do it.");
+                activity.OwnerKind = ActivityOwnerKind.Team;
+                activity.OwnerTeamId = team;
+                break;
+            case "staff" or null:
+                if (who.StaffMemberId is null) return new(CareOutcome.Invalid, null, "Name the owner: team (with serviceCode), patient or carer.");
+                activity.OwnerKind = ActivityOwnerKind.StaffMember;
+                activity.OwnerStaffMemberId = who.StaffMemberId;
+                break;
+            case "patient":
+                activity.OwnerKind = ActivityOwnerKind.Patient;
+                break;
+            case "carer":
+                activity.OwnerKind = ActivityOwnerKind.Carer;
+                break;
+            default:
+                return new(CareOutcome.Invalid, null, "owner must be team (with serviceCode), staff, patient or carer.");
+        }
+        activity.LastUpdated = clock.GetUtcNow().UtcDateTime;
+        activity.LastUpdatedBy = who.DisplayName;
+        db.CarePlanActivities.Add(activity);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await LogAsync(who, planId, "activity", activity.Id, 1, null, activity, "activity added", ct).ConfigureAwait(false);
+        return new(CareOutcome.Created, activity);
+    }
+
+    /// <summary>Changes an activity's status or due date if it is still at <paramref name="expectedVersion"/>.</summary>
+    public async Task<CareResult<CarePlanActivity>> UpdateActivityAsync(AccessPrincipal who, long activityId, int expectedVersion, ActivityInput input, string? reason, CancellationToken ct)
+    {
+        var activity = await db.CarePlanActivities.FirstOrDefaultAsync(a => a.Id == activityId, ct).ConfigureAwait(false);
+        if (activity is null || await PlanForChangeAsync(who, activity.CarePlanId, ct).ConfigureAwait(false) is null) return new(CareOutcome.Refused, null);
+        var status = ParseActivityStatus(input.Status);
+        if (input.Status is not null && status is null)
+        {
+            return new(CareOutcome.Invalid, null, $"status must be one of {string.Join(", ", Enum.GetNames<ActivityStatus>().Select(n => n.ToLowerInvariant()))}.");
+        }
+        if (input.Description is { Length: > MaxText } || reason is { Length: > MaxText }) return new(CareOutcome.Invalid, null, $"Keep the text under {MaxText} characters.");
+        if (activity.VersionId != expectedVersion) return new(CareOutcome.Conflict, activity, Stale(activity.LastUpdatedBy, activity.LastUpdated));
+        var before = JsonSerializer.Serialize(activity, Json);
+        if (!string.IsNullOrWhiteSpace(input.Description)) activity.Description = input.Description.Trim();
+        if (input.Due is not null) activity.Due = input.Due;
+        if (status is not null) activity.Status = status.Value;
+        activity.VersionId++;
+        activity.LastUpdated = clock.GetUtcNow().UtcDateTime;
+        activity.LastUpdatedBy = who.DisplayName;
+        db.Entry(activity).Property(a => a.VersionId).OriginalValue = expectedVersion;
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            var current = await db.CarePlanActivities.AsNoTracking().FirstAsync(a => a.Id == activityId, ct).ConfigureAwait(false);
+            return new(CareOutcome.Conflict, current, Stale(current.LastUpdatedBy, current.LastUpdated));
+        }
+        await LogAsync(who, activity.CarePlanId, "activity", activity.Id, activity.VersionId, before, activity, Clean(reason) ?? "activity changed", ct).ConfigureAwait(false);
+        return new(CareOutcome.Done, activity);
+    }
+
     /// <summary>Records that the plan was agreed: by the person, their carer, or staff on their behalf (a note says why).</summary>
     public async Task<CareResult<CarePlan>> AgreeAsync(AccessPrincipal who, long planId, int expectedVersion, AgreedBy by, string? note, CancellationToken ct)
     {
@@ -224,6 +309,8 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
     }
 
     private static GoalStatus? ParseStatus(string? text) => text is null ? null : Enum.TryParse<GoalStatus>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var s) && Enum.IsDefined(s) ? s : null;
+
+    private static ActivityStatus? ParseActivityStatus(string? text) => text is null ? null : Enum.TryParse<ActivityStatus>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var s) && Enum.IsDefined(s) ? s : null;
 
     private static string Stale(string by, DateTime at) =>
         $"{(string.IsNullOrEmpty(by) ? "Someone" : by)} changed this at {UkClock.ToLocal(at):HH:mm} on {UkClock.ToLocal(at):d MMM yyyy} since you opened it. Reload to see their change, then make yours again: nothing of yours was saved.";

@@ -9,6 +9,8 @@ public sealed record StartPlanRequest(long? PatientId, string? Title);
 
 public sealed record GoalRequest(string? Description, string? Measure, DateOnly? TargetDate, string? Status, int? Version, string? Reason);
 
+public sealed record ActivityRequest(string? Description, long? GoalId, string? Owner, string? ServiceCode, DateOnly? Due, string? Status, int? Version, string? Reason);
+
 public sealed record AgreeRequest(string? AgreedBy, string? Note, int? Version);
 
 /// <summary>
@@ -51,6 +53,19 @@ internal static class CarePlanApi
             .RequirePermission(Permission.RecordWrite)
             .WithName("UpdateGoal").WithSummary("Change a goal; 409 with who changed it when the version is stale.");
 
+        group.MapPost("/plans/{id:long}/activities", async Task<IResult> (long id, ActivityRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+                ToResult(await plans.AddActivityAsync(http.RequiredCaller(), id, Activity(body), ct).ConfigureAwait(false), a => $"/api/care/activities/{a.Id}"))
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("AddActivity").WithSummary("Add an activity owned by a team (serviceCode), the caller (staff), the patient or the carer, optionally towards a goal.");
+
+        group.MapPut("/activities/{id:long}", async Task<IResult> (long id, ActivityRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
+            {
+                if (body?.Version is not { } version) return Problem(422, "Send the version", "Send the activity's version as you read it, so that nobody's change is overwritten.");
+                return ToResult(await plans.UpdateActivityAsync(http.RequiredCaller(), id, version, Activity(body), body.Reason, ct).ConfigureAwait(false), null);
+            })
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("UpdateActivity").WithSummary("Change an activity's status, due date or wording; 409 with who changed it when the version is stale.");
+
         group.MapPost("/plans/{id:long}/agree", async Task<IResult> (long id, AgreeRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
             {
                 if (body?.Version is not { } version) return Problem(422, "Send the version", "Send the plan's version as you read it.");
@@ -61,6 +76,8 @@ internal static class CarePlanApi
             .RequirePermission(Permission.RecordWrite)
             .WithName("AgreeCarePlan").WithSummary("Record that the plan was agreed, by whom and how.");
     }
+
+    private static ActivityInput Activity(ActivityRequest? body) => new(body?.Description, body?.GoalId, body?.Owner, body?.ServiceCode, body?.Due, body?.Status);
 
     private static GoalInput Input(GoalRequest? body) => new(body?.Description, body?.Measure, body?.TargetDate, body?.Status);
 

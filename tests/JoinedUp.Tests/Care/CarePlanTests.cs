@@ -74,6 +74,18 @@ public class CarePlanTests
         Assert.Single(race, r => r.StatusCode == HttpStatusCode.OK);
         Assert.Single(race, r => r.StatusCode == HttpStatusCode.Conflict);
 
+        // Activities owned by a team, by the person; a wrong owner or a goal from elsewhere is refused with what to do.
+        var dressing = await nurse.PostAsJsonAsync($"/api/care/plans/{planId}/activities", new { description = "Dress the leg ulcer twice a week", goalId = walkId, owner = "team", serviceCode = "adult-community-nursing", due = "2026-12-01" });
+        Assert.Equal(HttpStatusCode.Created, dressing.StatusCode);
+        var dressingId = (await SecureApp.JsonAsync(dressing)).GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.Created, (await podiatrist.PostAsJsonAsync($"/api/care/plans/{planId}/activities", new { description = "Moisturise feet every evening", goalId = feetId, owner = "patient" })).StatusCode);
+        var badOwner = await nurse.PostAsJsonAsync($"/api/care/plans/{planId}/activities", new { description = "x", owner = "the council" });
+        Assert.Equal((HttpStatusCode)422, badOwner.StatusCode);
+        Assert.Contains("owner must be", await badOwner.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)422, (await nurse.PostAsJsonAsync($"/api/care/plans/{planId}/activities", new { description = "x", goalId = 987654, owner = "patient" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await nurse.PutAsJsonAsync($"/api/care/activities/{dressingId}", new { status = "in-progress", version = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await podiatrist.PutAsJsonAsync($"/api/care/activities/{dressingId}", new { status = "cancelled", version = 1 })).StatusCode);
+
         // Agreement on the person's behalf needs a note saying how.
         var view = await SecureApp.JsonAsync(await nurse.GetAsync($"/api/care/plans/{planId}"));
         var planVersion = view.GetProperty("plan").GetProperty("versionId").GetInt32();
@@ -89,6 +101,7 @@ public class CarePlanTests
         Assert.Contains(history, h => h.GetProperty("reason").GetString() == "nail surgery first");
         Assert.Contains(history, h => h.GetProperty("reason").GetString() == "plan agreed");
         Assert.Equal(2, view.GetProperty("goals").GetArrayLength());
+        Assert.Equal("InProgress", view.GetProperty("activities").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == dressingId).GetProperty("status").GetString());
         var walkNow = view.GetProperty("goals").EnumerateArray().Single(g => g.GetProperty("id").GetInt64() == walkId);
         Assert.Equal(3, walkNow.GetProperty("versionId").GetInt32());
         Assert.Contains(walkNow.GetProperty("measure").GetString(), new[] { "walks 700 m", "walks 800 m" });
