@@ -56,6 +56,7 @@ internal static class FhirEndpoints
         fhir.MapBulkExport();
         fhir.MapImport();
         fhir.MapServiceRequests();
+        fhir.MapCarePlans();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -231,6 +232,23 @@ internal static class Capability
                         {
                             Type = "QuestionnaireResponse",
                             Documentation = "A stored assessment: the episode's holistic one or a service's own section. Read with a relationship to the patient.",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "CarePlan",
+                            Documentation = "One personalised care plan per person per episode; changes go through /api/care for now.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam = [Param("patient", SearchParamType.Reference, "Patient/<id>")],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Goal",
+                            Documentation = "A goal of a care plan, in the person's own words.",
                             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
                         },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"),

@@ -106,9 +106,24 @@ public class CarePlanTests
         Assert.Equal(3, walkNow.GetProperty("versionId").GetInt32());
         Assert.Contains(walkNow.GetProperty("measure").GetString(), new[] { "walks 700 m", "walks 800 m" });
 
+        // The same plan over FHIR: CarePlan with its goals and activities, Goal with its measure and target date.
+        var fhirPlan = JoinedUp.Fhir.FhirJson.Parse<Hl7.Fhir.Model.CarePlan>(await nurse.GetStringAsync($"/fhir/CarePlan/{planId}"));
+        Assert.Equal(Hl7.Fhir.Model.RequestStatus.Active, fhirPlan.Status);
+        Assert.Equal($"Patient/{patient}", fhirPlan.Subject.Reference);
+        Assert.Equal(2, fhirPlan.Goal.Count);
+        Assert.Contains(fhirPlan.Activity, a => a.Detail?.Description == "Dress the leg ulcer twice a week" && a.Detail?.Status == Hl7.Fhir.Model.CarePlan.CarePlanActivityStatus.InProgress);
+        Assert.Contains("Agreed at home with her daughter present", fhirPlan.Note.Single().Text, StringComparison.Ordinal);
+        var fhirGoal = JoinedUp.Fhir.FhirJson.Parse<Hl7.Fhir.Model.Goal>(await podiatrist.GetStringAsync($"/fhir/Goal/{feetId}"));
+        Assert.Equal("Cut my own toenails safely", fhirGoal.Description.Text);
+        Assert.Equal("2027-01-31", (fhirGoal.Target.Single().Due as Hl7.Fhir.Model.Date)?.Value);
+        var search = JoinedUp.Fhir.FhirJson.Parse<Hl7.Fhir.Model.Bundle>(await nurse.GetStringAsync($"/fhir/CarePlan?patient=Patient/{patient}"));
+        Assert.Equal(planId.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(search.Entry).Resource!.Id);
+
         // A clinician with no relationship sees nothing and changes nothing; the attempt is audited.
         using var audiologist = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "adult-audiology"));
         Assert.Equal(HttpStatusCode.Forbidden, (await audiologist.GetAsync($"/api/care/plans/{planId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await audiologist.GetAsync($"/fhir/CarePlan/{planId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await audiologist.GetAsync($"/fhir/CarePlan?patient=Patient/{patient}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await audiologist.PutAsJsonAsync($"/api/care/goals/{walkId}", new { measure = "x", version = 3 })).StatusCode);
         Assert.NotEmpty(await app.AuditAsync(e => e.Resource == $"CarePlan/{planId}" && e.Outcome == "denied"));
         nurse.Dispose();
