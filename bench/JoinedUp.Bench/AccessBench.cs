@@ -413,6 +413,7 @@ internal static class AccessBench
         services.AddScoped<RecordAccessService>();
         services.AddScoped<ReferralQueries>();
         services.AddScoped<ReferralTriage>();
+        services.AddScoped<JoinedUp.Care.NavigationService>();
         await using var provider = services.BuildServiceProvider();
 
         // The backlog: 10,000 received referrals for distinct registered patients, with the SPA's triage relationship each.

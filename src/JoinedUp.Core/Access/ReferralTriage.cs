@@ -57,7 +57,7 @@ public sealed record LinkedReferral(string Reference, ReferralStatus Status, Dat
 /// override needs a reason), the one holistic assessment of the episode, routes to the receiving teams with the
 /// relationships that let them open the record, and matching a self-referral to its record. Every step is audited.
 /// </summary>
-public sealed class ReferralTriage(JoinedUpDbContext db, AccessDirectory directory, RecordAccessService access, TimeProvider clock)
+public sealed class ReferralTriage(JoinedUpDbContext db, AccessDirectory directory, RecordAccessService access, JoinedUp.Care.NavigationService navigation, TimeProvider clock)
 {
     /// <summary>Loads the referral with the suggestion. Opening the patient's record for triage is audited like any access.</summary>
     public async Task<TriageView?> LoadAsync(AccessPrincipal who, string reference, CancellationToken ct)
@@ -206,6 +206,8 @@ public sealed class ReferralTriage(JoinedUpDbContext db, AccessDirectory directo
         }
         await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.ReferralTriage), $"Referral/{reference}", patientId,
             "routed to " + string.Join(", ", chosen.Select(c => c.Code)), review.IsOverride ? Fit("override: " + string.Join("; ", review.Differences) + ". Reason: " + decision.OverrideReason, 1000) : null, ct).ConfigureAwait(false);
+        // More than one service now: a care navigator owns the journey between them.
+        await navigation.EnsureNavigatorAsync(patientId, $"referral {reference} routed to {chosen.Count} services", ct).ConfigureAwait(false);
         return new TriageResult(TriageOutcome.Done, referral, []);
     }
 
