@@ -55,6 +55,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<Goal> Goals => Set<Goal>();
     public DbSet<CarePlanActivity> CarePlanActivities => Set<CarePlanActivity>();
     public DbSet<CarePlanChange> CarePlanChanges => Set<CarePlanChange>();
+    public DbSet<CareTask> CareTasks => Set<CareTask>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -506,6 +507,23 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.HasOne<Goal>().WithMany().HasForeignKey(x => x.GoalId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Team>().WithMany().HasForeignKey(x => x.OwnerTeamId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<StaffMember>().WithMany().HasForeignKey(x => x.OwnerStaffMemberId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<CareTask>(e =>
+        {
+            e.ToTable("care_task");
+            // The receiving team's worklist, the navigator's and the escalation job's.
+            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt });
+            e.HasIndex(x => new { x.Status, x.DueAt });
+            e.HasIndex(x => new { x.PatientId, x.Status });
+            e.Property(x => x.Description).HasMaxLength(1000);
+            e.Property(x => x.CreatedByName).HasMaxLength(200);
+            e.Property(x => x.AcceptedByName).HasMaxLength(200);
+            e.Property(x => x.RejectionReason).HasMaxLength(1000);
+            e.Property(x => x.VersionId).IsConcurrencyToken();
+            e.HasOne<Record.Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Episode>().WithMany().HasForeignKey(x => x.EpisodeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.FromTeamId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.ToTeamId).OnDelete(DeleteBehavior.Restrict);
         });
         b.Entity<CarePlanChange>(e =>
         {

@@ -11,6 +11,8 @@ public sealed record GoalRequest(string? Description, string? Measure, DateOnly?
 
 public sealed record ActivityRequest(string? Description, long? GoalId, string? Owner, string? ServiceCode, DateOnly? Due, string? Status, int? Version, string? Reason);
 
+public sealed record HandOverRequest(long? PatientId, string? ServiceCode, string? Note);
+
 public sealed record AgreeRequest(string? AgreedBy, string? Note, int? Version);
 
 /// <summary>
@@ -65,6 +67,27 @@ internal static class CarePlanApi
             })
             .RequirePermission(Permission.RecordWrite)
             .WithName("UpdateActivity").WithSummary("Change an activity's status, due date or wording; 409 with who changed it when the version is stale.");
+
+        group.MapPost("/handovers", async Task<IResult> (HandOverRequest? body, HttpContext http, NavigationService navigation, CancellationToken ct) =>
+            {
+                if (body?.PatientId is not { } patientId) return Problem(422, "Name the patient", "Send patientId: the person being handed over.");
+                return ToResult(await navigation.HandOverAsync(http.RequiredCaller(), patientId, body.ServiceCode, body.Note, ct).ConfigureAwait(false), t => $"/api/care/tasks/{t.Id}");
+            })
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("HandOver").WithSummary("Hand the person over to another service: open until that service accepts; refused with the reason when the person is not eligible or the service has no capacity.");
+
+        group.MapGet("/tasks/incoming", async (HttpContext http, NavigationService navigation, CancellationToken ct) =>
+                TypedResults.Ok(await navigation.IncomingAsync(http.RequiredCaller(), ct).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReferralAccept)
+            .WithName("IncomingHandOvers").WithSummary("Hand-overs waiting for the caller's teams to accept, oldest due first.");
+
+        group.MapPost("/tasks/{id:long}/accept", async Task<IResult> (long id, HttpContext http, NavigationService navigation, CancellationToken ct) =>
+            {
+                var result = await navigation.AcceptAsync(http.RequiredCaller(), id, ct).ConfigureAwait(false);
+                return result.Outcome == CareOutcome.NotFound ? Problem(404, "Not found", "No hand-over with that id was sent to your team.") : ToResult(result, null);
+            })
+            .RequirePermission(Permission.ReferralAccept)
+            .WithName("AcceptHandOver").WithSummary("Accept a hand-over: the person joins the team's caseload.");
 
         group.MapPost("/plans/{id:long}/agree", async Task<IResult> (long id, AgreeRequest? body, HttpContext http, CarePlanService plans, CancellationToken ct) =>
             {

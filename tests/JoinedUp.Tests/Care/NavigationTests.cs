@@ -50,4 +50,61 @@ public class NavigationTests
         });
         Assert.Single(await app.AuditAsync(e => e.PatientId == two && e.Basis == "care navigator assigned: more than one service"));
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task A_hand_over_stays_open_until_the_receiving_team_accepts_and_an_ineligible_or_full_service_is_refused_with_the_reason(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+
+        // The demo patient is an adult: a children's service refuses, saying why; nothing is created.
+        var child = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "children-salt", note = "Speech unclear since last month" });
+        Assert.Equal((HttpStatusCode)422, child.StatusCode);
+        Assert.Contains("Children's speech and language therapy cannot take this person", await child.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)422, (await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "no-such-service", note = "Please see this person soon" })).StatusCode);
+        Assert.Equal((HttpStatusCode)422, (await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "foot-health", note = "x" })).StatusCode);
+
+        // A service with no room: foot health's queue filled far past its weekly capacity.
+        await app.QueryAsync(async db =>
+        {
+            var foot = await db.Services.Where(s => s.Code == "foot-health").Select(s => s.Id).FirstAsync();
+            var podiatryTeam = await db.Teams.Where(t => t.ServiceId == foot).OrderBy(t => t.Id).Select(t => t.Id).FirstAsync();
+            var others = await db.Patients.Where(p => p.Id != patient).OrderBy(p => p.Id).Take(200).Select(p => p.Id).ToListAsync();
+            var now = DateTime.UtcNow;
+            // 400 waiting for 80 places a week: a 35-day wait, over the 28-day routine target.
+            foreach (var other in Enumerable.Range(0, 400).Select(i => others[i % others.Count]))
+            {
+                var r = new JoinedUp.Access.Referral { Reference = JoinedUp.Access.ReferralIntake.NewReference(), PatientId = other, GivenName = "A", FamilyName = "B", Reason = "queue", ReferrerName = "test", Status = JoinedUp.Access.ReferralStatus.Routed, ReceivedAt = now, LastUpdated = now };
+                db.Referrals.Add(r);
+                db.ReferralRoutes.Add(new JoinedUp.Access.ReferralRoute { Referral = r, ServiceId = foot, TeamId = podiatryTeam, Status = JoinedUp.Access.RouteStatus.Waiting, Reason = "queue", RoutedAt = now });
+            }
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        var full = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "foot-health", note = "Thick toenails, cannot reach her feet" });
+        Assert.Equal((HttpStatusCode)422, full.StatusCode);
+        Assert.Contains("has no capacity", await full.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A service with room: open until accepted; the receiving team sees it and may read the record to decide.
+        var sent = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "adult-psychology", note = "Low mood since the ulcer, would like to talk to someone" });
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        var taskId = (await SecureApp.JsonAsync(sent)).GetProperty("id").GetInt64();
+        using var psychologist = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "adult-psychology"));
+        var incoming = await SecureApp.JsonAsync(await psychologist.GetAsync("/api/care/tasks/incoming"));
+        Assert.Contains(incoming.EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId && t.GetProperty("status").GetString() == "Requested");
+        Assert.Equal(HttpStatusCode.OK, (await psychologist.GetAsync($"/api/record/patients/{patient}")).StatusCode);
+        // Only the receiving team accepts.
+        Assert.Equal(HttpStatusCode.NotFound, (await nurse.PostAsync($"/api/care/tasks/{taskId}/accept", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await psychologist.PostAsync($"/api/care/tasks/{taskId}/accept", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await psychologist.PostAsync($"/api/care/tasks/{taskId}/accept", null)).StatusCode);
+        await app.QueryAsync(async db =>
+        {
+            var team = await db.Teams.Where(t => t.Service!.Code == "adult-psychology").OrderBy(t => t.Id).Select(t => t.Id).FirstAsync();
+            Assert.True(await db.CareRelationships.AnyAsync(r => r.PatientId == patient && r.TeamId == team && r.Kind == RelationshipKind.Caseload && r.EndedAt == null));
+            Assert.False(await db.CareRelationships.AnyAsync(r => r.PatientId == patient && r.TeamId == team && r.Kind == RelationshipKind.Referral && r.EndedAt == null));
+            return 0;
+        });
+    }
 }

@@ -166,6 +166,7 @@ public sealed class BoroughGenerator(StorageOptions storage)
     private static async Task DeleteBoroughAsync(JoinedUpDbContext db, CancellationToken ct)
     {
         // Security rows that point at patients and staff go first. The audit trail is kept: it never references rows by key.
+        await db.CareTasks.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.CarePlanChanges.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.CarePlanActivities.ExecuteDeleteAsync(ct).ConfigureAwait(false);
         await db.Goals.ExecuteDeleteAsync(ct).ConfigureAwait(false);

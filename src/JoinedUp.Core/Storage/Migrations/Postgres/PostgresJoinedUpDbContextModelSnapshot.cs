@@ -755,6 +755,107 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("care_plan_change", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Care.CareTask", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("accepted_at");
+
+                    b.Property<string>("AcceptedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("accepted_by_name");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<long?>("EpisodeId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("episode_id");
+
+                    b.Property<DateTime?>("EscalatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("escalated_at");
+
+                    b.Property<int>("EscalationLevel")
+                        .HasColumnType("integer")
+                        .HasColumnName("escalation_level");
+
+                    b.Property<int?>("FromTeamId")
+                        .HasColumnType("integer")
+                        .HasColumnName("from_team_id");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer")
+                        .HasColumnName("kind");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("RejectionReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("rejection_reason");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<int?>("ToTeamId")
+                        .HasColumnType("integer")
+                        .HasColumnName("to_team_id");
+
+                    b.Property<int>("VersionId")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_task");
+
+                    b.HasIndex("EpisodeId")
+                        .HasDatabaseName("ix_care_task_episode_id");
+
+                    b.HasIndex("FromTeamId")
+                        .HasDatabaseName("ix_care_task_from_team_id");
+
+                    b.HasIndex("PatientId", "Status")
+                        .HasDatabaseName("ix_care_task_patient_id_status");
+
+                    b.HasIndex("Status", "DueAt")
+                        .HasDatabaseName("ix_care_task_status_due_at");
+
+                    b.HasIndex("ToTeamId", "Status", "DueAt")
+                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at");
+
+                    b.ToTable("care_task", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Care.Goal", b =>
                 {
                     b.Property<long>("Id")
@@ -2978,6 +3079,34 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_care_plan_change_care_plan_care_plan_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.CareTask", b =>
+                {
+                    b.HasOne("JoinedUp.Access.Episode", null)
+                        .WithMany()
+                        .HasForeignKey("EpisodeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_task_episode_episode_id");
+
+                    b.HasOne("JoinedUp.Directory.Team", null)
+                        .WithMany()
+                        .HasForeignKey("FromTeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_task_team_from_team_id");
+
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_task_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Team", null)
+                        .WithMany()
+                        .HasForeignKey("ToTeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_care_task_team_to_team_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Care.Goal", b =>
