@@ -81,6 +81,11 @@ internal static class CarePlanApi
             .RequirePermission(Permission.ReferralAccept)
             .WithName("IncomingHandOvers").WithSummary("Hand-overs waiting for the caller's teams to accept, oldest due first.");
 
+        group.MapGet("/tasks/escalated", async (HttpContext http, EscalationService escalation, CancellationToken ct) =>
+                TypedResults.Ok(await escalation.ForAsync(http.RequiredCaller(), ct).ConfigureAwait(false)))
+            .RequirePermission(Permission.RecordRead)
+            .WithName("EscalatedTasks").WithSummary("Overdue tasks escalated to the caller: for people they navigate, and (after a day more) for teams they lead.");
+
         group.MapPost("/tasks/{id:long}/accept", async Task<IResult> (long id, HttpContext http, NavigationService navigation, CancellationToken ct) =>
             {
                 var result = await navigation.AcceptAsync(http.RequiredCaller(), id, ct).ConfigureAwait(false);

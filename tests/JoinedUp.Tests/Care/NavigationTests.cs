@@ -5,6 +5,7 @@ using JoinedUp.Security;
 using JoinedUp.Storage;
 using JoinedUp.Tests.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace JoinedUp.Tests.Care;
 
@@ -106,5 +107,49 @@ public class NavigationTests
             Assert.False(await db.CareRelationships.AnyAsync(r => r.PatientId == patient && r.TeamId == team && r.Kind == RelationshipKind.Referral && r.EndedAt == null));
             return 0;
         });
+    }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task An_unaccepted_hand_over_escalates_to_the_navigator_when_overdue_and_to_the_team_lead_a_day_later_once_each(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        var sent = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "adult-psychology", note = "Low mood since the ulcer, would like to talk to someone" });
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        var taskId = (await SecureApp.JsonAsync(sent)).GetProperty("id").GetInt64();
+        using var navigator = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
+        Assert.Empty((await SecureApp.JsonAsync(await navigator.GetAsync("/api/care/tasks/escalated"))).EnumerateArray());
+
+        async Task<JoinedUp.Care.EscalationRun> Run()
+        {
+            await using var scope = app.Factory.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<JoinedUp.Care.EscalationService>().RunAsync(default);
+        }
+        async Task<int> Level() => await app.QueryAsync(db => db.CareTasks.Where(t => t.Id == taskId).Select(t => t.EscalationLevel).FirstAsync());
+
+        // Not due yet: nothing happens, however often the job runs.
+        Assert.Equal(new JoinedUp.Care.EscalationRun(0, 0), await Run());
+        Assert.Empty((await SecureApp.JsonAsync(await navigator.GetAsync("/api/care/tasks/escalated"))).EnumerateArray());
+
+        app.Clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await Run()).ToNavigator);
+        Assert.Equal(new JoinedUp.Care.EscalationRun(0, 0), await Run()); // once only
+        Assert.Equal(1, await Level());
+        // The demo patient's navigator sees it (signing in again: two days on, the morning's session has expired).
+        using var navigatorLater = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
+        Assert.Contains((await SecureApp.JsonAsync(await navigatorLater.GetAsync("/api/care/tasks/escalated"))).EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId);
+
+        app.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await Run()).ToTeamLead);
+        Assert.Equal(2, await Level());
+        Assert.Equal(2, (await app.AuditAsync(e => e.Action == "task.escalate" && e.Resource == $"CareTask/{taskId}")).Count);
+
+        // Once accepted, it no longer escalates or shows.
+        using var psychologist = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "adult-psychology"));
+        Assert.Equal(HttpStatusCode.OK, (await psychologist.PostAsync($"/api/care/tasks/{taskId}/accept", null)).StatusCode);
+        using var navigatorNextDay = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
+        Assert.DoesNotContain((await SecureApp.JsonAsync(await navigatorNextDay.GetAsync("/api/care/tasks/escalated"))).EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId);
     }
 }
