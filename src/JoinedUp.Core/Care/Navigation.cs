@@ -133,4 +133,51 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         return await db.CareTasks.AsNoTracking().Where(t => t.ToTeamId != null && teams.Contains(t.ToTeamId.Value) && t.Status == CareTaskStatus.Requested)
             .OrderBy(t => t.DueAt).Take(200).ToListAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Schedules a follow-up owned by the caller's team (for example "call within 48 hours of discharge"). It stays
+    /// open until the team completes it; when overdue it escalates like a hand-over.
+    /// </summary>
+    public async Task<CareResult<CareTask>> FollowUpAsync(AccessPrincipal who, long patientId, string? description, int dueInHours, CancellationToken ct)
+    {
+        var opened = await access.OpenAsync(who, patientId, PermissionMatrix.Name(Permission.RecordWrite), $"Patient/{patientId}/follow-up", ct).ConfigureAwait(false);
+        if (opened.View is not { Level: AccessLevel.Full, Emergency: false }) return new(CareOutcome.Refused, null);
+        if (string.IsNullOrWhiteSpace(description) || description.Trim().Length < 5) return new(CareOutcome.Invalid, null, "Say what the follow-up is, for example \"Phone call: how are you managing at home?\".");
+        if (description.Length > 1000) return new(CareOutcome.Invalid, null, "Keep the follow-up under 1000 characters.");
+        if (dueInHours is < 1 or > 24 * 90) return new(CareOutcome.Invalid, null, "Give when it is due: between 1 hour and 90 days from now (dueInHours).");
+        if (who.TeamIds.Count == 0) return new(CareOutcome.Invalid, null, "A follow-up belongs to a team: you are not in one.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var team = who.TeamIds.Min();
+        var episode = await db.Episodes.AsNoTracking().Where(e => e.PatientId == patientId && e.ClosedAt == null).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        var task = new CareTask
+        {
+            PatientId = patientId, EpisodeId = episode, Kind = CareTaskKind.FollowUp, Status = CareTaskStatus.Accepted, FromTeamId = team, ToTeamId = team,
+            Description = description.Trim(), DueAt = now.AddHours(dueInHours), CreatedAt = now, CreatedByName = who.DisplayName, AcceptedAt = now, AcceptedByName = who.DisplayName,
+        };
+        db.CareTasks.Add(task);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CareTask/{task.Id}", patientId, "follow-up scheduled", null, ct).ConfigureAwait(false);
+        return new(CareOutcome.Created, task);
+    }
+
+    /// <summary>The owning team completes a follow-up (or an accepted hand-over's work): it stops escalating.</summary>
+    public async Task<CareResult<CareTask>> CompleteAsync(AccessPrincipal who, long taskId, CancellationToken ct)
+    {
+        var task = await db.CareTasks.FirstOrDefaultAsync(t => t.Id == taskId, ct).ConfigureAwait(false);
+        if (task is null || task.ToTeamId is not { } team || !who.TeamIds.Contains(team)) return new(CareOutcome.NotFound, null);
+        if (task.Status is CareTaskStatus.Completed or CareTaskStatus.Cancelled or CareTaskStatus.Rejected) return new(CareOutcome.Conflict, task, $"This task is already {task.Status.ToString().ToLowerInvariant()}.");
+        if (task.Status == CareTaskStatus.Requested) return new(CareOutcome.Invalid, task, "Accept the hand-over before completing it.");
+        task.Status = CareTaskStatus.Completed;
+        task.VersionId++;
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new(CareOutcome.Conflict, null, "Someone in your team changed this task at the same moment. Reload to see what they did.");
+        }
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CareTask/{task.Id}", task.PatientId, "task completed", null, ct).ConfigureAwait(false);
+        return new(CareOutcome.Done, task);
+    }
 }

@@ -13,6 +13,8 @@ public sealed record ActivityRequest(string? Description, long? GoalId, string? 
 
 public sealed record HandOverRequest(long? PatientId, string? ServiceCode, string? Note);
 
+public sealed record FollowUpRequest(long? PatientId, string? Description, int? DueInHours);
+
 public sealed record AgreeRequest(string? AgreedBy, string? Note, int? Version);
 
 /// <summary>
@@ -80,6 +82,22 @@ internal static class CarePlanApi
                 TypedResults.Ok(await navigation.IncomingAsync(http.RequiredCaller(), ct).ConfigureAwait(false)))
             .RequirePermission(Permission.ReferralAccept)
             .WithName("IncomingHandOvers").WithSummary("Hand-overs waiting for the caller's teams to accept, oldest due first.");
+
+        group.MapPost("/followups", async Task<IResult> (FollowUpRequest? body, HttpContext http, NavigationService navigation, CancellationToken ct) =>
+            {
+                if (body?.PatientId is not { } patientId) return Problem(422, "Name the patient", "Send patientId: the person to follow up.");
+                return ToResult(await navigation.FollowUpAsync(http.RequiredCaller(), patientId, body.Description, body.DueInHours ?? 48, ct).ConfigureAwait(false), t => $"/api/care/tasks/{t.Id}");
+            })
+            .RequirePermission(Permission.RecordWrite)
+            .WithName("ScheduleFollowUp").WithSummary("Schedule a follow-up owned by your team, due in dueInHours (48 by default); it escalates when overdue.");
+
+        group.MapPost("/tasks/{id:long}/complete", async Task<IResult> (long id, HttpContext http, NavigationService navigation, CancellationToken ct) =>
+            {
+                var result = await navigation.CompleteAsync(http.RequiredCaller(), id, ct).ConfigureAwait(false);
+                return result.Outcome == CareOutcome.NotFound ? Problem(404, "Not found", "No task with that id belongs to your team.") : ToResult(result, null);
+            })
+            .RequirePermission(Permission.ReferralAccept)
+            .WithName("CompleteTask").WithSummary("Complete a follow-up (or an accepted hand-over's work): it stops escalating.");
 
         group.MapGet("/tasks/escalated", async (HttpContext http, EscalationService escalation, CancellationToken ct) =>
                 TypedResults.Ok(await escalation.ForAsync(http.RequiredCaller(), ct).ConfigureAwait(false)))

@@ -152,4 +152,36 @@ public class NavigationTests
         using var navigatorNextDay = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
         Assert.DoesNotContain((await SecureApp.JsonAsync(await navigatorNextDay.GetAsync("/api/care/tasks/escalated"))).EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId);
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task A_follow_up_missed_past_48_hours_escalates_to_the_navigator_and_stops_when_completed(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        Assert.Equal((HttpStatusCode)422, (await nurse.PostAsJsonAsync("/api/care/followups", new { patientId = patient, description = "Call", dueInHours = 0 })).StatusCode);
+        var made = await nurse.PostAsJsonAsync("/api/care/followups", new { patientId = patient, description = "Phone call within 48 hours of discharge: how are you managing?" });
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        var taskId = (await SecureApp.JsonAsync(made)).GetProperty("id").GetInt64();
+
+        async Task<JoinedUp.Care.EscalationRun> Run()
+        {
+            await using var scope = app.Factory.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<JoinedUp.Care.EscalationService>().RunAsync(default);
+        }
+        app.Clock.Advance(TimeSpan.FromHours(47));
+        Assert.Equal(0, (await Run()).ToNavigator);
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(1, (await Run()).ToNavigator);
+        using var navigator = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
+        Assert.Contains((await SecureApp.JsonAsync(await navigator.GetAsync("/api/care/tasks/escalated"))).EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId);
+
+        using var nurseLater = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        Assert.Equal(HttpStatusCode.OK, (await nurseLater.PostAsync($"/api/care/tasks/{taskId}/complete", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await nurseLater.PostAsync($"/api/care/tasks/{taskId}/complete", null)).StatusCode);
+        Assert.DoesNotContain((await SecureApp.JsonAsync(await navigator.GetAsync("/api/care/tasks/escalated"))).EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId);
+        app.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(new JoinedUp.Care.EscalationRun(0, 0), await Run());
+    }
 }
