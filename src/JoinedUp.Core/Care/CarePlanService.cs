@@ -132,13 +132,8 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         goal.LastUpdatedBy = who.DisplayName;
         // The version the caller read is the condition of the update: a concurrent writer makes this one fail.
         db.Entry(goal).Property(g => g.VersionId).OriginalValue = expectedVersion;
-        try
+        if (!await TrySaveAsync(ct).ConfigureAwait(false))
         {
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            db.ChangeTracker.Clear();
             var current = await db.Goals.AsNoTracking().FirstAsync(g => g.Id == goalId, ct).ConfigureAwait(false);
             return new(CareOutcome.Conflict, current, Stale(current.LastUpdatedBy, current.LastUpdated));
         }
@@ -214,13 +209,8 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         activity.LastUpdated = clock.GetUtcNow().UtcDateTime;
         activity.LastUpdatedBy = who.DisplayName;
         db.Entry(activity).Property(a => a.VersionId).OriginalValue = expectedVersion;
-        try
+        if (!await TrySaveAsync(ct).ConfigureAwait(false))
         {
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            db.ChangeTracker.Clear();
             var current = await db.CarePlanActivities.AsNoTracking().FirstAsync(a => a.Id == activityId, ct).ConfigureAwait(false);
             return new(CareOutcome.Conflict, current, Stale(current.LastUpdatedBy, current.LastUpdated));
         }
@@ -251,18 +241,28 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         tracked.LastUpdated = now;
         tracked.LastUpdatedBy = who.DisplayName;
         db.Entry(tracked).Property(p => p.VersionId).OriginalValue = expectedVersion;
-        try
+        if (!await TrySaveAsync(ct).ConfigureAwait(false))
         {
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            db.ChangeTracker.Clear();
             var current = await db.CarePlans.AsNoTracking().FirstAsync(p => p.Id == planId, ct).ConfigureAwait(false);
             return new(CareOutcome.Conflict, current, Stale(current.LastUpdatedBy, current.LastUpdated));
         }
         await LogAsync(who, planId, "plan", planId, tracked.VersionId, before, tracked, "plan agreed", ct).ConfigureAwait(false);
         return new(CareOutcome.Done, tracked);
+    }
+
+    /// <summary>Saves a versioned change; false (and nothing saved) when another writer changed the row first.</summary>
+    private async Task<bool> TrySaveAsync(CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            return false;
+        }
     }
 
     private async Task<CarePlan?> PlanForChangeAsync(AccessPrincipal who, long planId, CancellationToken ct)

@@ -65,7 +65,6 @@ public class WorklistAndRulesTests
         Assert.Equal(1, (await SecureApp.JsonAsync(await admin.GetAsync("/api/triage-rules"))).GetArrayLength());
 
         // A good edit: every referral mentioning "toenail" is now urgent within 2 days (a deliberately odd rule, easy to see).
-        using var doc = JsonDocument.Parse(rules);
         var edited = System.Text.Json.Nodes.JsonNode.Parse(rules)!;
         edited["urgencyRules"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{ "id": "toenails-test", "label": "Test rule", "urgency": "Within2Days", "when": { "keywords": ["toenail"] } }"""));
         var saved = await admin.PostAsJsonAsync("/api/triage-rules", new { json = edited.ToJsonString(), note = "toenails within 2 days (test)" });

@@ -14,6 +14,13 @@ public class NavigationTests
 {
     private static readonly Dictionary<string, string?> Answers = new() { ["what-matters"] = "Staying at home", ["living"] = "With family", ["mobility"] = "Independent", ["falls"] = "no" };
 
+    /// <summary>One run of the escalation job, as the scheduler runs it.</summary>
+    private static async Task<JoinedUp.Care.EscalationRun> EscalateAsync(SecureApp app)
+    {
+        await using var scope = app.Factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<JoinedUp.Care.EscalationService>().RunAsync(default);
+    }
+
     private static async Task TriageAsync(HttpClient spa, long patient, string[] services)
     {
         var sent = await SecureApp.JsonAsync(await spa.PostAsJsonAsync("/api/referrals", new { source = "community-service", patientId = patient, reason = "Leg ulcer, toenails and low mood" }));
@@ -122,11 +129,7 @@ public class NavigationTests
         using var navigator = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
         Assert.Empty((await SecureApp.JsonAsync(await navigator.GetAsync("/api/care/tasks/escalated"))).EnumerateArray());
 
-        async Task<JoinedUp.Care.EscalationRun> Run()
-        {
-            await using var scope = app.Factory.Services.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<JoinedUp.Care.EscalationService>().RunAsync(default);
-        }
+        Task<JoinedUp.Care.EscalationRun> Run() => EscalateAsync(app);
         async Task<int> Level() => await app.QueryAsync(db => db.CareTasks.Where(t => t.Id == taskId).Select(t => t.EscalationLevel).FirstAsync());
 
         // Not due yet: nothing happens, however often the job runs.
@@ -165,11 +168,7 @@ public class NavigationTests
         Assert.Equal(HttpStatusCode.Created, made.StatusCode);
         var taskId = (await SecureApp.JsonAsync(made)).GetProperty("id").GetInt64();
 
-        async Task<JoinedUp.Care.EscalationRun> Run()
-        {
-            await using var scope = app.Factory.Services.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<JoinedUp.Care.EscalationService>().RunAsync(default);
-        }
+        Task<JoinedUp.Care.EscalationRun> Run() => EscalateAsync(app);
         app.Clock.Advance(TimeSpan.FromHours(47));
         Assert.Equal(0, (await Run()).ToNavigator);
         app.Clock.Advance(TimeSpan.FromHours(2));
