@@ -159,3 +159,34 @@ public sealed class CarePlanChange
 
     public required string AfterJson { get; set; }
 }
+
+/// <summary>Who wrote a comment on a goal.</summary>
+public enum CommentAuthor
+{
+    Patient = 1,
+    Carer = 2,
+    Staff = 3,
+}
+
+/// <summary>
+/// A comment on a goal, mostly from the person or their carer ("I managed the stairs today"). Comments are added,
+/// never changed, so they need no version; staff see them on the plan and the navigator on the journey.
+/// </summary>
+public sealed class GoalComment
+{
+    public long Id { get; set; }
+
+    public long GoalId { get; set; }
+
+    public long CarePlanId { get; set; }
+
+    public required string Text { get; set; }
+
+    public CommentAuthor Author { get; set; }
+
+    public required string ByName { get; set; }
+
+    public string? ByUserId { get; set; }
+
+    public DateTime At { get; set; }
+}

@@ -54,6 +54,21 @@ public enum Permission
 
     /// <summary>Edit the triage rules (every version kept).</summary>
     TriageRulesManage,
+
+    /// <summary>Read care plans: of people one cares for, or one's own (patients), or of the person one has a proxy for (carers).</summary>
+    CarePlanRead,
+
+    /// <summary>Start and change care plans, goals and activities (subject to a relationship with a full view).</summary>
+    CarePlanWrite,
+
+    /// <summary>Comment on goals and mark a plan agreed: the patient, a carer with a proxy, and the staff caring for them.</summary>
+    CarePlanComment,
+
+    /// <summary>Hand people over between services, schedule follow-ups, accept and complete tasks; work from the care worklists.</summary>
+    TaskManage,
+
+    /// <summary>Assign or reassign a person's care navigator, giving a reason.</summary>
+    NavigationManage,
 }
 
 /// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
@@ -62,20 +77,21 @@ public static class PermissionMatrix
     private static readonly Dictionary<string, HashSet<Permission>> Grants = new(StringComparer.Ordinal)
     {
         [Roles.SpaCoordinator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.RelationshipManage,
-            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralTriage],
+            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralTriage, Permission.CarePlanRead, Permission.NavigationManage],
         [Roles.Clinician] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.BreakGlass,
-            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept],
-        [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage, Permission.ReferralCreate, Permission.ReferralRead],
-        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead],
-        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead],
-        [Roles.Carer] = [Permission.RecordRead],
+            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept, Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage],
+        [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage, Permission.ReferralCreate, Permission.ReferralRead,
+            Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage, Permission.NavigationManage],
+        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead],
+        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanComment],
+        [Roles.Carer] = [Permission.RecordRead, Permission.CarePlanRead, Permission.CarePlanComment],
         [Roles.Commissioner] = [],
         [Roles.NetworkLead] = [],
         [Roles.ProcurementLead] = [],
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
         [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage],
-        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead],
+        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanWrite],
     };
 
     /// <summary>Every permission, in declaration order.</summary>
@@ -107,6 +123,11 @@ public static class PermissionMatrix
         Permission.ReferralTriage => "referral.triage",
         Permission.ReferralAccept => "referral.accept",
         Permission.TriageRulesManage => "triage-rules.manage",
+        Permission.CarePlanRead => "careplan.read",
+        Permission.CarePlanWrite => "careplan.write",
+        Permission.CarePlanComment => "careplan.comment",
+        Permission.TaskManage => "task.manage",
+        Permission.NavigationManage => "navigation.manage",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -132,6 +153,11 @@ public static class PermissionMatrix
         Permission.ReferralTriage => ("Task", 'u'),
         Permission.ReferralAccept => ("Task", 'u'),
         Permission.TriageRulesManage => ("PlanDefinition", 'u'),
+        Permission.CarePlanRead => ("CarePlan", 'r'),
+        Permission.CarePlanWrite => ("CarePlan", 'u'),
+        Permission.CarePlanComment => ("Goal", 'u'),
+        Permission.TaskManage => ("Task", 'u'),
+        Permission.NavigationManage => ("CareTeam", 'u'),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 }

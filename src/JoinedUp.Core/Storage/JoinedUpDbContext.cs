@@ -56,6 +56,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<CarePlanActivity> CarePlanActivities => Set<CarePlanActivity>();
     public DbSet<CarePlanChange> CarePlanChanges => Set<CarePlanChange>();
     public DbSet<CareTask> CareTasks => Set<CareTask>();
+    public DbSet<GoalComment> GoalComments => Set<GoalComment>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -534,6 +535,16 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.ByUserId).HasMaxLength(64);
             e.Property(x => x.Reason).HasMaxLength(500);
             e.HasOne<CarePlan>().WithMany().HasForeignKey(x => x.CarePlanId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<GoalComment>(e =>
+        {
+            e.ToTable("goal_comment");
+            e.HasIndex(x => new { x.CarePlanId, x.At });
+            e.HasIndex(x => x.GoalId);
+            e.Property(x => x.Text).HasMaxLength(1000);
+            e.Property(x => x.ByName).HasMaxLength(200);
+            e.Property(x => x.ByUserId).HasMaxLength(64);
+            e.HasOne<Goal>().WithMany().HasForeignKey(x => x.GoalId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -30,6 +30,11 @@ public static class Policies
     public const string ReferralTriage = Prefix + "referral.triage";
     public const string ReferralAccept = Prefix + "referral.accept";
     public const string TriageRulesManage = Prefix + "triage-rules.manage";
+    public const string CarePlanRead = Prefix + "careplan.read";
+    public const string CarePlanWrite = Prefix + "careplan.write";
+    public const string CarePlanComment = Prefix + "careplan.comment";
+    public const string TaskManage = Prefix + "task.manage";
+    public const string NavigationManage = Prefix + "navigation.manage";
 
     public static string For(Permission permission) => Prefix + PermissionMatrix.Name(permission);
 

@@ -919,6 +919,60 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("goal", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Care.GoalComment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<int>("Author")
+                        .HasColumnType("integer")
+                        .HasColumnName("author");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("by_name");
+
+                    b.Property<string>("ByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<long>("GoalId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("goal_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_goal_comment");
+
+                    b.HasIndex("GoalId")
+                        .HasDatabaseName("ix_goal_comment_goal_id");
+
+                    b.HasIndex("CarePlanId", "At")
+                        .HasDatabaseName("ix_goal_comment_care_plan_id_at");
+
+                    b.ToTable("goal_comment", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Directory.Network", b =>
                 {
                     b.Property<int>("Id")
@@ -3123,6 +3177,16 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasForeignKey("ServiceId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_goal_service_service_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.GoalComment", b =>
+                {
+                    b.HasOne("JoinedUp.Care.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("GoalId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_goal_comment_goal_goal_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Organisation", b =>

@@ -894,6 +894,58 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("goal", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Care.GoalComment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<int>("Author")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("author");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_name");
+
+                    b.Property<string>("ByUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<long>("CarePlanId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("care_plan_id");
+
+                    b.Property<long>("GoalId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("goal_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_goal_comment");
+
+                    b.HasIndex("GoalId")
+                        .HasDatabaseName("ix_goal_comment_goal_id");
+
+                    b.HasIndex("CarePlanId", "At")
+                        .HasDatabaseName("ix_goal_comment_care_plan_id_at");
+
+                    b.ToTable("goal_comment", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Directory.Network", b =>
                 {
                     b.Property<int>("Id")
@@ -3050,6 +3102,16 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasForeignKey("ServiceId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_goal_service_service_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Care.GoalComment", b =>
+                {
+                    b.HasOne("JoinedUp.Care.Goal", null)
+                        .WithMany()
+                        .HasForeignKey("GoalId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_goal_comment_goal_goal_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Directory.Organisation", b =>

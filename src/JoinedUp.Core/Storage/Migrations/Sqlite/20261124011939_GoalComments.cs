@@ -1,0 +1,57 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace JoinedUp.Storage.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class GoalComments : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "goal_comment",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    goal_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    care_plan_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    text = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    author = table.Column<int>(type: "INTEGER", nullable: false),
+                    by_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    by_user_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_goal_comment", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_goal_comment_goal_goal_id",
+                        column: x => x.goal_id,
+                        principalTable: "goal",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_goal_comment_care_plan_id_at",
+                table: "goal_comment",
+                columns: new[] { "care_plan_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_goal_comment_goal_id",
+                table: "goal_comment",
+                column: "goal_id");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "goal_comment");
+        }
+    }
+}
