@@ -41,6 +41,8 @@ builder.Services.AddScoped<JoinedUp.Access.TriageRulesStore>();
 builder.Services.AddScoped<JoinedUp.Care.CarePlanService>();
 builder.Services.AddScoped<JoinedUp.Care.NavigationService>();
 builder.Services.AddScoped<JoinedUp.Care.EscalationService>();
+builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
+builder.Services.AddScoped<JoinedUp.Care.MyCareService>();
 // Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddRazorComponents();

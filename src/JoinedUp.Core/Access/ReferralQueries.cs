@@ -288,6 +288,15 @@ public sealed class ReferralQueries(JoinedUpDbContext db, AccessDirectory direct
         return views;
     }
 
+    /// <summary>A person's referrals with their status, newest first, for a caller whose access to the person was already decided and audited.</summary>
+    public async Task<IReadOnlyList<ReferralStatusView>> ForPatientAsync(long patientId, CancellationToken ct)
+    {
+        var rows = await db.Referrals.AsNoTracking().Where(r => r.PatientId == patientId).OrderByDescending(r => r.ReceivedAt).Take(50).ToListAsync(ct).ConfigureAwait(false);
+        var views = new List<ReferralStatusView>(rows.Count);
+        foreach (var r in rows) views.Add(await ViewAsync(r, ct).ConfigureAwait(false));
+        return views;
+    }
+
     /// <summary>The public status check: the reference and the date of birth given must both match. Audited without a user.</summary>
     public async Task<ReferralStatusView?> PublicStatusAsync(string reference, DateOnly birthDate, CancellationToken ct)
     {

@@ -30,7 +30,8 @@ public sealed record GoalInput(string? Description, string? Measure, DateOnly? T
 public sealed record ActivityInput(string? Description, long? GoalId, string? Owner, string? ServiceCode, DateOnly? Due, string? Status);
 
 /// <summary>A plan with its goals, activities and the history of changes, as the caller may see it.</summary>
-public sealed record CarePlanView(CarePlan Plan, IReadOnlyList<Goal> Goals, IReadOnlyList<CarePlanActivity> Activities, IReadOnlyList<CarePlanChange> History, string AccessBasis);
+public sealed record CarePlanView(CarePlan Plan, IReadOnlyList<Goal> Goals, IReadOnlyList<CarePlanActivity> Activities, IReadOnlyList<CarePlanChange> History, string AccessBasis,
+    IReadOnlyList<GoalComment> Comments);
 
 /// <summary>
 /// Personalised care plans (issue 6, docs/adr/0005): one per person per episode, started by a member of staff with a
@@ -47,7 +48,8 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
     /// <summary>Starts the plan of the person's open episode, or returns the one already started (starting twice is harmless).</summary>
     public async Task<CareResult<CarePlan>> StartAsync(AccessPrincipal who, long patientId, string? title, CancellationToken ct)
     {
-        var view = await OpenAsync(who, patientId, PermissionMatrix.Name(Permission.RecordWrite), $"Patient/{patientId}/CarePlan", ct).ConfigureAwait(false);
+        if (who.Has(Roles.Patient) || who.Has(Roles.Carer)) return new(CareOutcome.Refused, null);
+        var view = await OpenAsync(who, patientId, PermissionMatrix.Name(Permission.CarePlanWrite), $"Patient/{patientId}/CarePlan", ct).ConfigureAwait(false);
         if (view is null) return new(CareOutcome.Refused, null);
         var text = string.IsNullOrWhiteSpace(title) ? "My care plan" : title.Trim();
         if (text.Length > 200) return new(CareOutcome.Invalid, null, "Keep the plan's title under 200 characters.");
@@ -84,13 +86,20 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
     {
         var patientId = await db.CarePlans.AsNoTracking().Where(p => p.Id == planId).Select(p => (long?)p.PatientId).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         if (patientId is null) return null;
-        var view = await OpenAsync(who, patientId.Value, PermissionMatrix.Name(Permission.RecordRead), $"CarePlan/{planId}", ct).ConfigureAwait(false);
+        var view = await OpenAsync(who, patientId.Value, PermissionMatrix.Name(Permission.CarePlanRead), $"CarePlan/{planId}", ct).ConfigureAwait(false);
         if (view is null) return null;
+        return await LoadAsync(planId, view.Basis, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads a plan for a caller whose access to the person was already decided (and audited).</summary>
+    internal async Task<CarePlanView> LoadAsync(long planId, string basis, CancellationToken ct)
+    {
         var plan = await db.CarePlans.AsNoTracking().FirstAsync(p => p.Id == planId, ct).ConfigureAwait(false);
         var goals = await db.Goals.AsNoTracking().Where(g => g.CarePlanId == planId).OrderBy(g => g.Id).ToListAsync(ct).ConfigureAwait(false);
         var activities = await db.CarePlanActivities.AsNoTracking().Where(a => a.CarePlanId == planId).OrderBy(a => a.Id).ToListAsync(ct).ConfigureAwait(false);
         var history = await db.CarePlanChanges.AsNoTracking().Where(c => c.CarePlanId == planId).OrderByDescending(c => c.Id).Take(200).ToListAsync(ct).ConfigureAwait(false);
-        return new CarePlanView(plan, goals, activities, history, view.Basis);
+        var comments = await db.GoalComments.AsNoTracking().Where(c => c.CarePlanId == planId).OrderBy(c => c.At).ThenBy(c => c.Id).ToListAsync(ct).ConfigureAwait(false);
+        return new CarePlanView(plan, goals, activities, history, basis, comments);
     }
 
     public async Task<CareResult<Goal>> AddGoalAsync(AccessPrincipal who, long planId, GoalInput input, CancellationToken ct)
@@ -219,10 +228,16 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
     }
 
     /// <summary>Records that the plan was agreed: by the person, their carer, or staff on their behalf (a note says why).</summary>
+    /// <remarks>
+    /// A patient always agrees as themself and a carer (with a proxy) as the carer, whatever <paramref name="by"/> says;
+    /// staff record agreement given in person, or agree on the person's behalf with a note saying why.
+    /// </remarks>
     public async Task<CareResult<CarePlan>> AgreeAsync(AccessPrincipal who, long planId, int expectedVersion, AgreedBy by, string? note, CancellationToken ct)
     {
-        var plan = await PlanForChangeAsync(who, planId, ct).ConfigureAwait(false);
+        var plan = await PlanForChangeAsync(who, planId, ct, byPersonOrCarer: true).ConfigureAwait(false);
         if (plan is null) return new(CareOutcome.Refused, null);
+        if (who.Has(Roles.Patient) && who.PatientId == plan.PatientId) by = AgreedBy.Patient;
+        else if (who.Has(Roles.Carer)) by = AgreedBy.Carer;
         if (by == AgreedBy.StaffOnBehalf && (note is null || note.Trim().Length < 10))
         {
             return new(CareOutcome.Invalid, null, "Say how the person agreed, or why they could not (at least 10 characters): for example \"agreed by phone with her daughter present\".");
@@ -265,11 +280,37 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         }
     }
 
-    private async Task<CarePlan?> PlanForChangeAsync(AccessPrincipal who, long planId, CancellationToken ct)
+    /// <summary>
+    /// Adds a comment to a goal: the person ("I managed the stairs today"), their carer, or the staff caring for them.
+    /// Comments are kept as written, with who and when, and audited.
+    /// </summary>
+    public async Task<CareResult<GoalComment>> CommentAsync(AccessPrincipal who, long goalId, string? text, CancellationToken ct)
+    {
+        var planId = await db.Goals.AsNoTracking().Where(g => g.Id == goalId).Select(g => (long?)g.CarePlanId).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (planId is null || await PlanForChangeAsync(who, planId.Value, ct, byPersonOrCarer: true).ConfigureAwait(false) is not { } plan) return new(CareOutcome.Refused, null);
+        if (string.IsNullOrWhiteSpace(text)) return new(CareOutcome.Invalid, null, "Write your comment first, for example \"I walked to the corner shop with my stick today\".");
+        if (text.Length > 1000) return new(CareOutcome.Invalid, null, $"Keep the comment under 1000 characters (it has {text.Length}).");
+        var author = who.Has(Roles.Patient) && who.PatientId == plan.PatientId ? CommentAuthor.Patient : who.Has(Roles.Carer) ? CommentAuthor.Carer : CommentAuthor.Staff;
+        var comment = new GoalComment { GoalId = goalId, CarePlanId = plan.Id, Text = text.Trim(), Author = author, ByName = who.DisplayName, ByUserId = who.UserId, At = clock.GetUtcNow().UtcDateTime };
+        db.GoalComments.Add(comment);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.CarePlanComment), $"Goal/{goalId}/comment/{comment.Id}", plan.PatientId,
+            $"comment by the {author.ToString().ToLowerInvariant()}", null, ct).ConfigureAwait(false);
+        return new(CareOutcome.Created, comment);
+    }
+
+    /// <summary>
+    /// The plan when the caller may change it: a full view of the person's record, and staff only, except for what the
+    /// person and their carer do themselves (comments and agreement, <paramref name="byPersonOrCarer"/>).
+    /// </summary>
+    private async Task<CarePlan?> PlanForChangeAsync(AccessPrincipal who, long planId, CancellationToken ct, bool byPersonOrCarer = false)
     {
         var plan = await db.CarePlans.AsNoTracking().FirstOrDefaultAsync(p => p.Id == planId, ct).ConfigureAwait(false);
         if (plan is null) return null;
-        var view = await OpenAsync(who, plan.PatientId, PermissionMatrix.Name(Permission.RecordWrite), $"CarePlan/{planId}", ct).ConfigureAwait(false);
+        var personOrCarer = who.Has(Roles.Patient) || who.Has(Roles.Carer);
+        if (personOrCarer && !byPersonOrCarer) return null;
+        var action = byPersonOrCarer ? Permission.CarePlanComment : Permission.CarePlanWrite;
+        var view = await OpenAsync(who, plan.PatientId, PermissionMatrix.Name(action), $"CarePlan/{planId}", ct).ConfigureAwait(false);
         return view is null ? null : plan;
     }
 
@@ -297,7 +338,7 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         });
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
         var patientId = await db.CarePlans.AsNoTracking().Where(p => p.Id == planId).Select(p => p.PatientId).FirstAsync(ct).ConfigureAwait(false);
-        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CarePlan/{planId}/{kind}/{itemId}", patientId, reason, $"version {version}", ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.CarePlanWrite), $"CarePlan/{planId}/{kind}/{itemId}", patientId, reason, $"version {version}", ct).ConfigureAwait(false);
     }
 
     private static string? Validate(GoalInput input, bool requireDescription)

@@ -54,6 +54,10 @@ public sealed class CareTask
 
     public string? RejectionReason { get; set; }
 
+    public DateTime? CompletedAt { get; set; }
+
+    public string? CompletedByName { get; set; }
+
     /// <summary>0 on time; 1 escalated to the navigator; 2 escalated to the team lead.</summary>
     public int EscalationLevel { get; set; }
 

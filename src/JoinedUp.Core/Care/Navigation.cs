@@ -36,6 +36,38 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         return navigator.Id;
     }
 
+    /// <summary>
+    /// Gives the person another care navigator (for example when theirs leaves or the person asks), with a reason kept on
+    /// the ended relationship and in the audit. Returns the new navigator's name.
+    /// </summary>
+    public async Task<CareResult<string>> ReassignAsync(AccessPrincipal who, long patientId, string? staffCode, string? reason, CancellationToken ct)
+    {
+        var opened = await access.OpenAsync(who, patientId, PermissionMatrix.Name(Permission.NavigationManage), $"Patient/{patientId}/navigator", ct).ConfigureAwait(false);
+        if (opened.View is null || opened.View.Emergency) return new(CareOutcome.Refused, null);
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < 10) return new(CareOutcome.Invalid, null, "Say why the navigator changes (at least 10 characters), for example \"Sam is on leave for six weeks\".");
+        if (reason.Length > 500) return new(CareOutcome.Invalid, null, "Keep the reason under 500 characters.");
+        var navigators = await db.Staff.AsNoTracking().Where(s => s.Role == StaffRole.CareNavigator).OrderBy(s => s.StaffCode)
+            .Select(s => new { s.Id, s.StaffCode, Name = s.GivenName + " " + s.FamilyName }).ToListAsync(ct).ConfigureAwait(false);
+        var chosen = navigators.FirstOrDefault(n => string.Equals(n.StaffCode, staffCode?.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (chosen is null)
+        {
+            return new(CareOutcome.Invalid, null, $"'{staffCode}' is not a care navigator. Choose one of: {string.Join(", ", navigators.Select(n => $"{n.StaffCode} ({n.Name})"))}.");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var current = await db.CareRelationships.Where(r => r.PatientId == patientId && r.Kind == RelationshipKind.Navigator && r.EndedAt == null).ToListAsync(ct).ConfigureAwait(false);
+        if (current.Any(r => r.StaffMemberId == chosen.Id)) return new(CareOutcome.Invalid, null, $"{chosen.Name} is already this person's care navigator.");
+        foreach (var r in current)
+        {
+            r.EndedAt = now;
+            r.EndReason = $"reassigned by {who.DisplayName}: {reason.Trim()}";
+        }
+        db.CareRelationships.Add(new CareRelationship { PatientId = patientId, Kind = RelationshipKind.Navigator, StaffMemberId = chosen.Id, StartedAt = now, Source = $"reassigned by {who.DisplayName}" });
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.NavigationManage), $"Patient/{patientId}/navigator/{chosen.StaffCode}", patientId,
+            "care navigator reassigned", reason.Trim(), ct).ConfigureAwait(false);
+        return new(CareOutcome.Done, chosen.Name);
+    }
+
     /// <summary>Days a receiving service has to accept a hand-over before it is overdue (and escalates).</summary>
     public const int HandOverAcceptDays = 2;
 
@@ -47,7 +79,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
     /// </summary>
     public async Task<CareResult<CareTask>> HandOverAsync(AccessPrincipal who, long patientId, string? serviceCode, string? note, CancellationToken ct)
     {
-        var opened = await access.OpenAsync(who, patientId, PermissionMatrix.Name(Permission.RecordWrite), $"Patient/{patientId}/hand-over", ct).ConfigureAwait(false);
+        var opened = await access.OpenAsync(who, patientId, PermissionMatrix.Name(Permission.TaskManage), $"Patient/{patientId}/hand-over", ct).ConfigureAwait(false);
         if (opened.View is not { Level: AccessLevel.Full, Emergency: false }) return new(CareOutcome.Refused, null);
         if (string.IsNullOrWhiteSpace(note) || note.Trim().Length < 10) return new(CareOutcome.Invalid, null, "Say what the receiving service needs to know and do (at least 10 characters).");
         if (note.Length > 1000) return new(CareOutcome.Invalid, null, "Keep the hand-over note under 1000 characters.");
@@ -88,7 +120,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
             db.CareRelationships.Add(new CareRelationship { PatientId = patientId, Kind = RelationshipKind.Referral, TeamId = toTeam, StartedAt = now, Source = $"hand-over from {who.DisplayName}" });
         }
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CareTask/{task.Id}", patientId, $"hand-over to {service.Code}", null, ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.TaskManage), $"CareTask/{task.Id}", patientId, $"hand-over to {service.Code}", null, ct).ConfigureAwait(false);
         return new(CareOutcome.Created, task);
     }
 
@@ -120,7 +152,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         {
             return new(CareOutcome.Conflict, null, "Someone in your team accepted or declined this hand-over at the same moment. Reload to see what they did.");
         }
-        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CareTask/{task.Id}", task.PatientId, "hand-over accepted", null, ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.TaskManage), $"CareTask/{task.Id}", task.PatientId, "hand-over accepted", null, ct).ConfigureAwait(false);
         await EnsureNavigatorAsync(task.PatientId, $"hand-over {task.Id} accepted", ct).ConfigureAwait(false);
         return new(CareOutcome.Done, task);
     }
@@ -140,7 +172,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
     /// </summary>
     public async Task<CareResult<CareTask>> FollowUpAsync(AccessPrincipal who, long patientId, string? description, int dueInHours, CancellationToken ct)
     {
-        var opened = await access.OpenAsync(who, patientId, PermissionMatrix.Name(Permission.RecordWrite), $"Patient/{patientId}/follow-up", ct).ConfigureAwait(false);
+        var opened = await access.OpenAsync(who, patientId, PermissionMatrix.Name(Permission.TaskManage), $"Patient/{patientId}/follow-up", ct).ConfigureAwait(false);
         if (opened.View is not { Level: AccessLevel.Full, Emergency: false }) return new(CareOutcome.Refused, null);
         if (string.IsNullOrWhiteSpace(description) || description.Trim().Length < 5) return new(CareOutcome.Invalid, null, "Say what the follow-up is, for example \"Phone call: how are you managing at home?\".");
         if (description.Length > 1000) return new(CareOutcome.Invalid, null, "Keep the follow-up under 1000 characters.");
@@ -156,7 +188,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         };
         db.CareTasks.Add(task);
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CareTask/{task.Id}", patientId, "follow-up scheduled", null, ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.TaskManage), $"CareTask/{task.Id}", patientId, "follow-up scheduled", null, ct).ConfigureAwait(false);
         return new(CareOutcome.Created, task);
     }
 
@@ -168,6 +200,8 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         if (task.Status is CareTaskStatus.Completed or CareTaskStatus.Cancelled or CareTaskStatus.Rejected) return new(CareOutcome.Conflict, task, $"This task is already {task.Status.ToString().ToLowerInvariant()}.");
         if (task.Status == CareTaskStatus.Requested) return new(CareOutcome.Invalid, task, "Accept the hand-over before completing it.");
         task.Status = CareTaskStatus.Completed;
+        task.CompletedAt = clock.GetUtcNow().UtcDateTime;
+        task.CompletedByName = who.DisplayName;
         task.VersionId++;
         try
         {
@@ -177,7 +211,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         {
             return new(CareOutcome.Conflict, null, "Someone in your team changed this task at the same moment. Reload to see what they did.");
         }
-        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.RecordWrite), $"CareTask/{task.Id}", task.PatientId, "task completed", null, ct).ConfigureAwait(false);
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.TaskManage), $"CareTask/{task.Id}", task.PatientId, "task completed", null, ct).ConfigureAwait(false);
         return new(CareOutcome.Done, task);
     }
 }

@@ -519,6 +519,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.Description).HasMaxLength(1000);
             e.Property(x => x.CreatedByName).HasMaxLength(200);
             e.Property(x => x.AcceptedByName).HasMaxLength(200);
+            e.Property(x => x.CompletedByName).HasMaxLength(200);
             e.Property(x => x.RejectionReason).HasMaxLength(1000);
             e.Property(x => x.VersionId).IsConcurrencyToken();
             e.HasOne<Record.Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);

@@ -32,6 +32,11 @@ public class PermissionMatrixTests
         Permission.ReferralTriage => new(HttpMethod.Get, "/api/referrals/worklist"),
         Permission.ReferralAccept => new(HttpMethod.Get, "/api/referrals/team"),
         Permission.TriageRulesManage => new(HttpMethod.Get, "/api/triage-rules"),
+        Permission.CarePlanRead => new(HttpMethod.Get, "/api/care/plans/987654321"),
+        Permission.CarePlanWrite => new(HttpMethod.Post, "/api/care/plans") { Content = JsonContent.Create(new { title = "x" }) },
+        Permission.CarePlanComment => new(HttpMethod.Post, "/api/care/goals/987654321/comments") { Content = JsonContent.Create(new { text = "x" }) },
+        Permission.TaskManage => new(HttpMethod.Get, "/api/care/tasks/incoming"),
+        Permission.NavigationManage => new(HttpMethod.Put, $"/api/care/patients/{stranger}/navigator") { Content = JsonContent.Create(new { staffCode = "x" }) },
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

@@ -6,11 +6,24 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace JoinedUp.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class GoalComments : Migration
+    public partial class GoalCommentsAndTaskCompletion : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "completed_at",
+                table: "care_task",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "completed_by_name",
+                table: "care_task",
+                type: "TEXT",
+                maxLength: 200,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "goal_comment",
                 columns: table => new
@@ -52,6 +65,14 @@ namespace JoinedUp.Storage.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "goal_comment");
+
+            migrationBuilder.DropColumn(
+                name: "completed_at",
+                table: "care_task");
+
+            migrationBuilder.DropColumn(
+                name: "completed_by_name",
+                table: "care_task");
         }
     }
 }

@@ -7,11 +7,24 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace JoinedUp.Storage.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class GoalComments : Migration
+    public partial class GoalCommentsAndTaskCompletion : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "completed_at",
+                table: "care_task",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "completed_by_name",
+                table: "care_task",
+                type: "character varying(200)",
+                maxLength: 200,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "goal_comment",
                 columns: table => new
@@ -53,6 +66,14 @@ namespace JoinedUp.Storage.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "goal_comment");
+
+            migrationBuilder.DropColumn(
+                name: "completed_at",
+                table: "care_task");
+
+            migrationBuilder.DropColumn(
+                name: "completed_by_name",
+                table: "care_task");
         }
     }
 }
