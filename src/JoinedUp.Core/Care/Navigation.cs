@@ -7,6 +7,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace JoinedUp.Care;
 
+/// <summary>A task for a team's list, with the person's name and date of birth and the team it came from.</summary>
+public sealed record TeamTask(CareTask Task, string Name, DateOnly? BirthDate, string? FromTeam);
+
 /// <summary>
 /// Care navigation (issue 6, docs/adr/0005): everyone cared for by more than one service gets a care navigator, who
 /// owns their journey between services. The navigator with the fewest people is chosen; the assignment starts the
@@ -164,6 +167,24 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         if (teams.Count == 0) return [];
         return await db.CareTasks.AsNoTracking().Where(t => t.ToTeamId != null && teams.Contains(t.ToTeamId.Value) && t.Status == CareTaskStatus.Requested)
             .OrderBy(t => t.DueAt).Take(200).ToListAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What the caller's teams have to act on, soonest due first: hand-overs to accept, then follow-ups and plan reviews
+    /// to do, each with the person's name (the team has a relationship with each of them: the hand-over gave it one).
+    /// </summary>
+    public async Task<IReadOnlyList<TeamTask>> TeamTasksAsync(AccessPrincipal who, CancellationToken ct)
+    {
+        var teams = who.TeamIds.ToList();
+        if (teams.Count == 0) return [];
+        var rows = await db.CareTasks.AsNoTracking()
+            .Where(t => t.ToTeamId != null && teams.Contains(t.ToTeamId.Value)
+                && ((t.Kind == CareTaskKind.HandOver && t.Status == CareTaskStatus.Requested) || (t.Kind != CareTaskKind.HandOver && t.Status == CareTaskStatus.Accepted)))
+            .OrderBy(t => t.DueAt).Take(200)
+            .Join(db.Patients, t => t.PatientId, p => p.Id, (t, p) => new { Task = t, Name = p.GivenName + " " + p.FamilyName, p.BirthDate })
+            .ToListAsync(ct).ConfigureAwait(false);
+        var names = await db.Teams.AsNoTracking().Select(t => new { t.Id, t.Name }).ToDictionaryAsync(t => t.Id, t => t.Name, ct).ConfigureAwait(false);
+        return rows.Select(r => new TeamTask(r.Task, r.Name, r.BirthDate, r.Task.FromTeamId is { } f && names.TryGetValue(f, out var n) ? n : null)).ToList();
     }
 
     /// <summary>
