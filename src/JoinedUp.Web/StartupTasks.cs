@@ -21,6 +21,12 @@ public sealed class DemoOptions
 
     public int Patients { get; set; } = 3_000;
 
+    /// <summary>
+    /// In demo mode, give the demo patient a care plan and follow-up, and add a person in stroke rehabilitation ready to
+    /// be handed over (issue 6). The API test harness turns it off so that its tests start from relationships only.
+    /// </summary>
+    public bool CareStory { get; set; } = true;
+
     public long Seed { get; set; } = 42;
 }
 
@@ -59,7 +65,7 @@ internal sealed partial class StartupTasks(IServiceProvider services, StorageOpt
         var clients = new List<JoinedUp.Web.Security.ClientOptions>(auth.Clients);
         if (demo.Value.Enabled)
         {
-            await scope.ServiceProvider.GetRequiredService<JoinedUp.Web.Security.DemoSecurity>().SeedAsync(cancellationToken).ConfigureAwait(false);
+            await scope.ServiceProvider.GetRequiredService<JoinedUp.Web.Security.DemoSecurity>().SeedAsync(demo.Value.CareStory, cancellationToken).ConfigureAwait(false);
             clients.AddRange(JoinedUp.Web.Security.DemoSecurity.Clients.Where(d => clients.All(c => c.ClientId != d.ClientId)));
         }
         else

@@ -110,7 +110,10 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
                 ? $"{service.Name} has no capacity recorded, so it cannot take hand-overs: ask the single point of access."
                 : $"{service.Name} has no capacity: it expects a {wait}-day wait, over the {target}-day routine target. Choose another service, or ask the single point of access to arrange cover.");
         }
-        var fromTeam = who.TeamIds.Count > 0 ? (int?)who.TeamIds.Min() : null;
+        // From the caller's own team when it cares for the person; a navigator hands over from the service caring for them now.
+        var caseloads = await db.CareRelationships.AsNoTracking().Where(r => r.PatientId == patientId && r.Kind == RelationshipKind.Caseload && r.EndedAt == null && r.TeamId != null && r.TeamId != toTeam)
+            .OrderByDescending(r => r.StartedAt).Select(r => r.TeamId!.Value).ToListAsync(ct).ConfigureAwait(false);
+        var fromTeam = caseloads.Where(who.TeamIds.Contains).Cast<int?>().FirstOrDefault() ?? caseloads.Cast<int?>().FirstOrDefault() ?? (who.TeamIds.Count > 0 ? who.TeamIds.Min() : null);
         var episode = await db.Episodes.AsNoTracking().Where(e => e.PatientId == patientId && e.ClosedAt == null).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         var task = new CareTask
         {

@@ -88,7 +88,8 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
     [
         new(Roles.SpaCoordinator, "spa@demo.joinedup.example", "Single point of access coordinator (triage of one open referral)"),
         new(Roles.Clinician, "nurse@demo.joinedup.example", "Community nurse, adult community nursing team (the demo patient is on the caseload)"),
-        new(Roles.CareNavigator, "navigator@demo.joinedup.example", "Care navigator assigned to the demo patient"),
+        new(Roles.Clinician, "rehab@demo.joinedup.example", "Physiotherapist, stroke rehabilitation team (a person recovering from a stroke is on the caseload, ready to hand over to community nursing)"),
+        new(Roles.CareNavigator, "navigator@demo.joinedup.example", "Care navigator assigned to the demo patient and to the person in stroke rehabilitation"),
         new(Roles.PracticeStaff, "practice@demo.joinedup.example", $"Practice manager at {DemoPractice}"),
         new(Roles.Patient, "patient@demo.joinedup.example", $"A patient registered at {DemoPractice}"),
         new(Roles.Carer, "carer@demo.joinedup.example", "Carer with proxy access granted by the demo patient"),
@@ -106,7 +107,7 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
         new() { ClientId = "demo-gp-system", DisplayName = $"GP system of {DemoPractice} (demo)", Secret = "demo-gp-system-secret", Organisation = DemoPractice, Scopes = ["system/*.rs", "system/*.cruds", "system/Patient.rs"] },
     ];
 
-    public async Task SeedAsync(CancellationToken ct)
+    public async Task SeedAsync(bool careStory, CancellationToken ct)
     {
         foreach (var role in Roles.All)
         {
@@ -130,10 +131,13 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
             .Where(s => s.Role == role && (teamId == null || s.Teams.Any(t => t.TeamId == teamId)) && (org == null || s.Organisation!.OdsCode == org))
             .OrderBy(s => s.StaffCode).Select(s => (int?)s.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
 
+        var strokeTeam = await TeamAsync("stroke-rehab", ct).ConfigureAwait(false);
+        // Keyed by role, except the second clinician (stroke rehabilitation), keyed by email.
         var links = new Dictionary<string, (int? Staff, long? Patient)>(StringComparer.Ordinal)
         {
             [Roles.SpaCoordinator] = (await Staff(StaffRole.SpaCoordinator, spaTeam).ConfigureAwait(false), null),
             [Roles.Clinician] = (await Staff(StaffRole.Clinician, nursingTeam).ConfigureAwait(false), null),
+            ["rehab@demo.joinedup.example"] = (await Staff(StaffRole.Clinician, strokeTeam).ConfigureAwait(false), null),
             [Roles.CareNavigator] = (await Staff(StaffRole.CareNavigator).ConfigureAwait(false), null),
             [Roles.PracticeStaff] = (await Staff(StaffRole.PracticeStaff, org: DemoPractice).ConfigureAwait(false), null),
             [Roles.Patient] = (null, patientId),
@@ -148,7 +152,7 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
         var created = new Dictionary<string, JoinedUpUser>(StringComparer.Ordinal);
         foreach (var account in Accounts)
         {
-            var (staffId, linkedPatient) = links[account.Role];
+            var (staffId, linkedPatient) = links.TryGetValue(account.Email, out var byEmail) ? byEmail : links[account.Role];
             var name = staffId is { } sid
                 ? await db.Staff.Where(s => s.Id == sid).Select(s => s.GivenName + " " + s.FamilyName).FirstAsync(ct).ConfigureAwait(false)
                 : linkedPatient is { } pid
@@ -181,6 +185,9 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
         await AddRestrictedEntriesAsync(patientId, now, ct).ConfigureAwait(false);
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
         await AddReferralsAsync(triagedId, spaTeam, now, ct).ConfigureAwait(false);
+        if (!careStory) return;
+        var rehabPatient = candidates.Where(p => p.Id != patientId && p.BirthDate < today.AddYears(-50) && p.BirthDate > today.AddYears(-85)).Select(p => (long?)p.Id).FirstOrDefault();
+        await DemoCare.SeedAsync(db, patientId, rehabPatient, nursingTeam, strokeTeam, links[Roles.CareNavigator].Staff, now, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -50,6 +50,7 @@ public sealed partial class SecureApp : IAsyncDisposable
             foreach (var (k, v) in db.EnvironmentVariables()) b.UseSetting(k.Replace("__", ":", StringComparison.Ordinal), v);
             b.UseSetting("Demo:Enabled", "true");
             b.UseSetting("Demo:Patients", "300");
+            b.UseSetting("Demo:CareStory", "false");
             b.UseSetting("Security:RequireHttps", "false");
             b.UseSetting("Security:SignInAttemptsPerMinute", "10000");
             b.UseSetting("Fhir:ExportFolder", ExportFolder);
@@ -69,7 +70,8 @@ public sealed partial class SecureApp : IAsyncDisposable
 
     public HttpClient Anonymous() => Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
-    public static string Email(string role) => DemoSecurity.Accounts.Single(a => a.Role == role).Email;
+    /// <summary>The first demo account with the role (for clinicians, the community nurse).</summary>
+    public static string Email(string role) => DemoSecurity.Accounts.First(a => a.Role == role).Email;
 
     /// <summary>Signs in through the form (with its antiforgery token) and returns the client holding the cookie.</summary>
     public async Task<HttpClient> SignInAsync(string email, string password = Password)
