@@ -37,7 +37,7 @@ internal static class Endpoints
                 await JsonSerializer.SerializeAsync(context.Response.Body, new
                 {
                     status = report.Status.ToString(),
-                    checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+                    checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
                 }, cancellationToken: context.RequestAborted).ConfigureAwait(false);
             },
         }).AllowAnonymous();

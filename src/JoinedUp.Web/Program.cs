@@ -43,6 +43,8 @@ builder.Services.AddScoped<JoinedUp.Care.NavigationService>();
 builder.Services.AddScoped<JoinedUp.Care.EscalationService>();
 builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
 builder.Services.AddScoped<JoinedUp.Care.MyCareService>();
+// After StartupTasks: the scheduler's tables come from the migrations it applies.
+builder.AddCareScheduler(storage);
 // Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddRazorComponents();

@@ -42,9 +42,12 @@ public sealed partial class SecureApp : IAsyncDisposable
     /// <summary>Where this app's bulk exports go (deleted with the app).</summary>
     public string ExportFolder { get; } = Path.Combine(Path.GetTempPath(), "joinedup-test-exports-" + Guid.NewGuid().ToString("N"));
 
-    private SecureApp(TestDatabase db, IDictionary<string, string?> settings)
+    private readonly bool _ownsDatabase;
+
+    private SecureApp(TestDatabase db, IDictionary<string, string?> settings, bool ownsDatabase = true)
     {
         Db = db;
+        _ownsDatabase = ownsDatabase;
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             foreach (var (k, v) in db.EnvironmentVariables()) b.UseSetting(k.Replace("__", ":", StringComparison.Ordinal), v);
@@ -54,6 +57,8 @@ public sealed partial class SecureApp : IAsyncDisposable
             b.UseSetting("Security:RequireHttps", "false");
             b.UseSetting("Security:SignInAttemptsPerMinute", "10000");
             b.UseSetting("Fhir:ExportFolder", ExportFolder);
+            // Quartz is off unless a test turns it on (Scheduler:Enabled=true): tests run the jobs' services directly.
+            b.UseSetting("Scheduler:Enabled", "false");
             foreach (var (k, v) in settings) b.UseSetting(k, v);
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
         });
@@ -63,6 +68,15 @@ public sealed partial class SecureApp : IAsyncDisposable
     {
         var db = await TestDatabase.CreateAsync(provider);
         var app = new SecureApp(db, settings ?? new Dictionary<string, string?>());
+        using var warm = app.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await warm.GetAsync("/health")).StatusCode);
+        return app;
+    }
+
+    /// <summary>The app on a database that outlives it (a restart: start, dispose, start again on the same database).</summary>
+    public static async Task<SecureApp> StartOnAsync(TestDatabase db, IDictionary<string, string?>? settings = null)
+    {
+        var app = new SecureApp(db, settings ?? new Dictionary<string, string?>(), ownsDatabase: false);
         using var warm = app.Anonymous();
         Assert.Equal(HttpStatusCode.OK, (await warm.GetAsync("/health")).StatusCode);
         return app;
@@ -187,7 +201,7 @@ public sealed partial class SecureApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Factory.DisposeAsync();
-        await Db.DisposeAsync();
+        if (_ownsDatabase) await Db.DisposeAsync();
         if (System.IO.Directory.Exists(ExportFolder)) System.IO.Directory.Delete(ExportFolder, recursive: true);
     }
 }
