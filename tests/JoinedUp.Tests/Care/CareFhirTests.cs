@@ -91,23 +91,23 @@ public class CareFhirTests
         });
         Assert.Equal("201", Status(nurse));
         Assert.Equal("W/\"1\"", nurse.LastResult!.Etag);
-        Assert.Equal("1", goal!.Meta.VersionId);
-        Assert.NotNull(goal.Meta.LastUpdated);
+        Assert.Equal("1", goal!.Meta!.VersionId);
+        Assert.NotNull(goal.Meta!.LastUpdated);
         Assert.Equal($"CarePlan/{plan.Id}", (goal.Extension.Single(e => e.Url == "https://joinedup.example/fhir/StructureDefinition/goal-care-plan").Value as ResourceReference)?.Reference);
         var read = await nurse.ReadAsync<FhirCarePlan>($"CarePlan/{plan.Id}");
         Assert.Contains(read!.Goal, g => g.Reference == $"Goal/{goal.Id}");
 
         // Update with the version read (Firely sends If-Match): 200 and a new version.
-        goal.Target[0].Measure.Text = "walks 600 m with a stick";
+        goal.Target[0].Measure!.Text = "walks 600 m with a stick";
         var updated = await nurse.UpdateAsync(goal, versionAware: true);
         Assert.Equal("200", Status(nurse));
         Assert.Equal("W/\"2\"", nurse.LastResult!.Etag);
-        Assert.Equal("2", updated!.Meta.VersionId);
-        Assert.Equal("walks 600 m with a stick", updated.Target.Single().Measure.Text);
+        Assert.Equal("2", updated!.Meta!.VersionId);
+        Assert.Equal("walks 600 m with a stick", updated.Target.Single().Measure!.Text);
 
         // The podiatrist saves from a stale read: 412 naming who changed it; nothing of theirs is saved.
         var staleCopy = (FhirGoal)goal.DeepCopy();
-        staleCopy.Target[0].Measure.Text = "walks 100 m";
+        staleCopy.Target[0].Measure!.Text = "walks 100 m";
         var stale = await SendAsync(podiatristBrowser, HttpMethod.Put, $"/fhir/Goal/{goal.Id}", staleCopy, "W/\"1\"");
         Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
         Assert.Contains($"{nurseName} changed this", (await OutcomeAsync(stale)).Issue.Single().Diagnostics, StringComparison.Ordinal);
@@ -115,9 +115,9 @@ public class CareFhirTests
         Assert.Equal(HttpStatusCode.PreconditionRequired, noIfMatch.StatusCode);
         Assert.Contains("If-Match", (await OutcomeAsync(noIfMatch)).Issue.Single().Diagnostics, StringComparison.Ordinal);
         var now = await nurse.ReadAsync<FhirGoal>($"Goal/{goal.Id}");
-        Assert.Equal("2", now!.Meta.VersionId);
+        Assert.Equal("2", now!.Meta!.VersionId);
         Assert.Equal("W/\"2\"", nurse.LastResult!.Etag);
-        Assert.Equal("walks 600 m with a stick", now.Target.Single().Measure.Text);
+        Assert.Equal("walks 600 m with a stick", now.Target.Single().Measure!.Text);
 
         // What is not stored is named, not dropped; a completed goal says whether it was met.
         var withPriority = (FhirGoal)now.DeepCopy();
@@ -128,21 +128,21 @@ public class CareFhirTests
         now.LifecycleStatus = FhirGoal.GoalLifecycleStatus.Completed;
         now.AchievementStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/goal-achievement", "achieved");
         var achieved = await nurse.UpdateAsync(now, versionAware: true);
-        Assert.Equal("3", achieved!.Meta.VersionId);
-        Assert.Equal(JoinedUp.Care.GoalStatus.Achieved, await app.QueryAsync(db => db.Goals.Where(g => g.Id == long.Parse(goal.Id, System.Globalization.CultureInfo.InvariantCulture)).Select(g => g.Status).FirstAsync()));
+        Assert.Equal("3", achieved!.Meta!.VersionId);
+        Assert.Equal(JoinedUp.Care.GoalStatus.Achieved, await app.QueryAsync(db => db.Goals.Where(g => g.Id == long.Parse(goal.Id!, System.Globalization.CultureInfo.InvariantCulture)).Select(g => g.Status).FirstAsync()));
 
         // Agreement is the one change of the plan itself: draft to active with a note saying how; a new title is named and refused.
-        var current = await nurse.ReadAsync<FhirCarePlan>($"CarePlan/{plan.Id}");
-        var retitled = (FhirCarePlan)current!.DeepCopy();
+        var current = (await nurse.ReadAsync<FhirCarePlan>($"CarePlan/{plan.Id}"))!;
+        var retitled = (FhirCarePlan)current.DeepCopy();
         retitled.Title = "Another title";
-        var titleChange = await SendAsync(nurseBrowser, HttpMethod.Put, $"/fhir/CarePlan/{plan.Id}", retitled, $"W/\"{current.Meta.VersionId}\"");
+        var titleChange = await SendAsync(nurseBrowser, HttpMethod.Put, $"/fhir/CarePlan/{plan.Id}", retitled, $"W/\"{current.Meta!.VersionId}\"");
         Assert.Equal((HttpStatusCode)422, titleChange.StatusCode);
         Assert.Contains((await OutcomeAsync(titleChange)).Issue, i => i.Expression.Contains("CarePlan.title"));
         current.Status = RequestStatus.Active;
         current.Note.Add(new Annotation { Text = new Markdown("Agreed at home with her daughter present") });
         var agreed = await nurse.UpdateAsync(current, versionAware: true);
         Assert.Equal(RequestStatus.Active, agreed!.Status);
-        Assert.Equal("2", agreed.Meta.VersionId);
+        Assert.Equal("2", agreed.Meta!.VersionId);
         Assert.Contains("Agreed at home with her daughter present", agreed.Note.Single().Text, StringComparison.Ordinal);
 
         // The CapabilityStatement says so.
@@ -186,7 +186,7 @@ public class CareFhirTests
         Assert.Equal("W/\"1\"", nurse.LastResult!.Etag);
         Assert.EndsWith($"/Task/{sent.Id}", nurse.LastResult.Location, StringComparison.Ordinal);
         Assert.Equal(FhirTask.TaskStatus.Requested, sent.Status);
-        Assert.Equal("adult-psychology", sent.Owner.Identifier.Value);
+        Assert.Equal("adult-psychology", sent.Owner!.Identifier!.Value);
         Assert.NotNull(sent.Restriction?.Period?.End);
 
         // The receiving team reads it and accepts it once; a clinician with no relationship does not see it.
@@ -194,7 +194,7 @@ public class CareFhirTests
         var psychologist = await FhirAsAsync(app, psychologistBrowser);
         var received = await psychologist.ReadAsync<FhirTask>($"Task/{sent.Id}");
         Assert.Equal(FhirTask.TaskStatus.Requested, received!.Status);
-        Assert.Equal("1", received.Meta.VersionId);
+        Assert.Equal("1", received.Meta!.VersionId);
         using var audiologist = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "adult-audiology"));
         Assert.Equal(HttpStatusCode.NotFound, (await audiologist.GetAsync($"/fhir/Task/{sent.Id}")).StatusCode);
 
