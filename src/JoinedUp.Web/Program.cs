@@ -40,6 +40,7 @@ builder.Services.AddScoped<JoinedUp.Access.ReferralQueries>();
 builder.Services.AddScoped<JoinedUp.Access.TriageRulesStore>();
 builder.Services.AddScoped<JoinedUp.Care.CarePlanService>();
 builder.Services.AddScoped<JoinedUp.Care.NavigationService>();
+builder.Services.AddScoped<JoinedUp.Care.CareTaskQueries>();
 builder.Services.AddScoped<JoinedUp.Care.EscalationService>();
 builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
 builder.Services.AddScoped<JoinedUp.Care.MyCareService>();

@@ -13,11 +13,14 @@ using Goal = JoinedUp.Care.Goal;
 namespace JoinedUp.Web.Fhir;
 
 /// <summary>
-/// Care plans over FHIR (issue 6, first slice): CarePlan and Goal read, and CarePlan search by patient, mapped from the
-/// relational plan (changes go through the REST API for now). Read through the record rules and audited.
+/// Care plans over FHIR (issue 6): CarePlan and Goal read, and CarePlan search by patient, mapped from the relational
+/// plan; the writes are in <see cref="CarePlanWrites"/>. Read through the record rules and audited.
 /// </summary>
 internal static class CarePlans
 {
+    /// <summary>The extension on Goal naming the CarePlan it belongs to (valueReference CarePlan/&lt;id&gt;).</summary>
+    public const string GoalCarePlanExtension = "https://joinedup.example/fhir/StructureDefinition/goal-care-plan";
+
     public static void MapCarePlans(this RouteGroupBuilder fhir)
     {
         fhir.MapGet("/CarePlan/{id}", async (string id, HttpContext http, CarePlanService plans, JoinedUpDbContext db, CancellationToken ct) =>
@@ -28,7 +31,7 @@ internal static class CarePlans
                 var resource = await ToFhirAsync(db, view, ct).ConfigureAwait(false);
                 return FhirResults.Resource(resource, headers: r => r.Headers.ETag = $"W/\"{view.Plan.VersionId}\"");
             })
-            .RequirePermission(Permission.RecordRead)
+            .RequirePermission(Permission.CarePlanRead)
             .WithName("FhirReadCarePlan").WithSummary("A personalised care plan: goals, activities with their owners, agreement.");
 
         fhir.MapGet("/CarePlan", async (string? patient, HttpContext http, CarePlanService plans, RecordAccessService access, JoinedUpDbContext db, CancellationToken ct) =>
@@ -42,7 +45,7 @@ internal static class CarePlans
                 if (ids.Count == 0)
                 {
                     // Nothing to show, but the question is about a person: it is answered only to those who may open the record.
-                    var opened = await access.OpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.RecordRead), $"CarePlan?patient={patientId}", ct).ConfigureAwait(false);
+                    var opened = await access.OpenAsync(http.RequiredCaller(), patientId, PermissionMatrix.Name(Permission.CarePlanRead), $"CarePlan?patient={patientId}", ct).ConfigureAwait(false);
                     if (opened.View is null) return FhirResults.Forbidden();
                 }
                 var resources = new List<Resource>();
@@ -54,7 +57,7 @@ internal static class CarePlans
                 }
                 return FhirResults.Resource(DirectoryResources.Searchset(http, "CarePlan", resources));
             })
-            .RequirePermission(Permission.RecordRead)
+            .RequirePermission(Permission.CarePlanRead)
             .WithName("FhirSearchCarePlan").WithSummary("Care plans of one patient: patient=Patient/<id>.");
 
         fhir.MapGet("/Goal/{id}", async (string id, HttpContext http, CarePlanService plans, JoinedUpDbContext db, CancellationToken ct) =>
@@ -67,7 +70,7 @@ internal static class CarePlans
                 var goal = view.Goals.First(g => g.Id == goalId);
                 return FhirResults.Resource(ToFhir(goal, view.Plan.PatientId), headers: r => r.Headers.ETag = $"W/\"{goal.VersionId}\"");
             })
-            .RequirePermission(Permission.RecordRead)
+            .RequirePermission(Permission.CarePlanRead)
             .WithName("FhirReadGoal").WithSummary("A goal of a care plan, in the person's own words, with its measure and target date.");
     }
 
@@ -93,6 +96,8 @@ internal static class CarePlans
             Description = new CodeableConcept { Text = g.Description },
             Subject = new ResourceReference($"Patient/{patientId}"),
         };
+        // FHIR R4's Goal has no element for its plan (CarePlan.goal points the other way): an extension says which plan it is in.
+        goal.Extension.Add(new Extension(GoalCarePlanExtension, new ResourceReference($"CarePlan/{g.CarePlanId}")));
         if (g.Measure is not null || g.TargetDate is not null)
         {
             var target = new FhirGoal.TargetComponent();
@@ -103,7 +108,7 @@ internal static class CarePlans
         return goal;
     }
 
-    private static async Task<FhirCarePlan> ToFhirAsync(JoinedUpDbContext db, CarePlanView view, CancellationToken ct)
+    internal static async Task<FhirCarePlan> ToFhirAsync(JoinedUpDbContext db, CarePlanView view, CancellationToken ct)
     {
         var p = view.Plan;
         var teams = view.Activities.Where(a => a.OwnerTeamId is not null).Select(a => a.OwnerTeamId!.Value).Distinct().ToList();

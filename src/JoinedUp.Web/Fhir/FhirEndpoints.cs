@@ -57,6 +57,8 @@ internal static class FhirEndpoints
         fhir.MapImport();
         fhir.MapServiceRequests();
         fhir.MapCarePlans();
+        fhir.MapCarePlanWrites();
+        fhir.MapCareTasks();
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -213,14 +215,26 @@ internal static class Capability
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "Task",
-                            Documentation = "The workflow of a referral: <reference>.triage for the single point of access, <reference>.<route id> for each receiving service. The receiving team updates status to accepted, rejected (statusReason.text) or in-progress (first contact).",
+                            Documentation = "Two kinds of Task. A referral's workflow: <reference>.triage for the single point of access, <reference>.<route id> for each receiving service; the receiving team updates status to accepted, rejected (statusReason.text) or in-progress (first contact). Care tasks between services, ids care-<id>: "
+                                + "create a hand-over (code hand-over in " + CareTasks.CodeSystem + ", for = Patient/<id>, owner = the receiving service as HealthcareService/<id> or identifier " + DirectoryResources.ServiceCodeSystem + "|<code>, description = what they need to know; 422 with the reason when the person is not eligible or the service has no capacity) "
+                                + "or a follow-up (code follow-up, restriction.period.end = due); update status to accepted (the receiving team) or completed, with If-Match W/\"n\" (428 without, 412 when stale). businessStatus says when a task was escalated to the navigator or the team lead.",
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update, Documentation = "Referral tasks: status. Care tasks: status accepted or completed, If-Match required." },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create, Documentation = "Care tasks only: a hand-over or a follow-up." },
                             ],
-                            SearchParam = [Param("focus", SearchParamType.Reference, "ServiceRequest/<reference>")],
+                            Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
+                            UpdateCreate = false,
+                            ConditionalCreate = false,
+                            SearchParam =
+                            [
+                                Param("focus", SearchParamType.Reference, "ServiceRequest/<reference>: a referral's workflow tasks"),
+                                Param("patient", SearchParamType.Reference, "Patient/<id>: the person's care tasks (with a full view of their record)"),
+                                Param("code", SearchParamType.Token, "With patient: hand-over, follow-up or plan-review, comma-separated"),
+                                Param("status", SearchParamType.Token, "With patient: requested, accepted, rejected, completed or cancelled, comma-separated"),
+                            ],
                         },
                         new CapabilityStatement.ResourceComponent
                         {
@@ -237,19 +251,36 @@ internal static class Capability
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "CarePlan",
-                            Documentation = "One personalised care plan per person per episode; changes go through /api/care for now.",
+                            Documentation = "One personalised care plan per person per episode. Create (subject = Patient/<id>, title, intent plan, status draft) starts the plan of the person's open episode: 201, or 200 with the plan already started and X-Existing-CarePlan. "
+                                + "Update (If-Match W/\"n\" required: 428 without, 412 naming who changed it when stale) records agreement only: status draft to active with one new note saying how it was agreed (authorReference Patient: the person; RelatedPerson: their carer; otherwise staff on their behalf). "
+                                + "Any other change is a 422 naming the element: goals change through Goal, activities through /api/care.",
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update },
                             ],
+                            Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
+                            UpdateCreate = false,
+                            ConditionalCreate = false,
                             SearchParam = [Param("patient", SearchParamType.Reference, "Patient/<id>")],
                         },
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "Goal",
-                            Documentation = "A goal of a care plan, in the person's own words.",
-                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                            Documentation = "A goal of a care plan, in the person's own words. FHIR R4's Goal has no element for its plan, so the extension " + CarePlans.GoalCarePlanExtension + " (valueReference CarePlan/<id>) names it; "
+                                + "on create it may be left out, and the goal joins the plan of the subject's open episode. Kept: lifecycleStatus (proposed, active, completed with achievementStatus achieved or not-achieved, cancelled), description.text, "
+                                + "one target with measure.text and dueDate. Update needs If-Match W/\"n\" (428 without, 412 naming who changed it when stale); other elements are a 422 naming them.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update },
+                            ],
+                            Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
+                            UpdateCreate = false,
+                            ConditionalCreate = false,
                         },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"),
                         Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition"),

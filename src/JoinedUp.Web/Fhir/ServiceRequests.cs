@@ -125,11 +125,14 @@ internal static class ServiceRequests
             .RequirePermission(Permission.ReferralRead)
             .WithName("FhirReadTask").WithSummary("A referral's workflow step: '<reference>.triage', or '<reference>.<route id>' for a receiving service.");
 
-        fhir.MapGet("/Task", async (string? focus, HttpContext http, ReferralQueries queries, JoinedUpDbContext db, AccessDirectory directory, CancellationToken ct) =>
+        fhir.MapGet("/Task", async (string? focus, HttpContext http, ReferralQueries queries, JoinedUp.Care.CareTaskQueries careTasks, RecordAccessService access, JoinedUpDbContext db,
+                AccessDirectory directory, CancellationToken ct) =>
             {
+                // One search for two kinds of Task: a referral's workflow by focus, a person's care tasks (hand-overs, follow-ups) by patient.
+                if (focus is null && http.Request.Query.ContainsKey("patient")) return await CareTasks.SearchAsync(http, careTasks, access, ct).ConfigureAwait(false);
                 if (focus is null || !focus.StartsWith("ServiceRequest/", StringComparison.Ordinal))
                 {
-                    return FhirResults.Problem(400, OperationOutcome.IssueType.Required, "Search Task by focus=ServiceRequest/<reference>.");
+                    return FhirResults.Problem(400, OperationOutcome.IssueType.Required, "Search Task by focus=ServiceRequest/<reference> (a referral's workflow) or patient=Patient/<id> (care tasks, with code and status).");
                 }
                 var reference = focus["ServiceRequest/".Length..];
                 var view = await queries.StatusAsync(http.RequiredCaller(), reference, ct).ConfigureAwait(false);
@@ -138,7 +141,7 @@ internal static class ServiceRequests
                 return FhirResults.Resource(DirectoryResources.Searchset(http, "Task", tasks));
             })
             .RequirePermission(Permission.ReferralRead)
-            .WithName("FhirSearchTask").WithSummary("The workflow of a referral: focus=ServiceRequest/<reference>.");
+            .WithName("FhirSearchTask").WithSummary("The workflow of a referral (focus=ServiceRequest/<reference>), or a person's care tasks (patient=Patient/<id>, code=hand-over,follow-up,plan-review, status).");
 
         fhir.MapPut("/Task/{id}", async (string id, HttpContext http, ReferralQueries queries, JoinedUpDbContext db, AccessDirectory directory, CancellationToken ct) =>
             {
