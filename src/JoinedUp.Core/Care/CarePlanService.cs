@@ -43,6 +43,9 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
 {
     public const int MaxText = 500;
 
+    /// <summary>Days between reviews: the first is due this long after the plan starts, the next this long after each review.</summary>
+    public const int ReviewIntervalDays = 28;
+
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     /// <summary>Starts the plan of the person's open episode, or returns the one already started (starting twice is harmless).</summary>
@@ -64,7 +67,7 @@ public sealed class CarePlanService(JoinedUpDbContext db, RecordAccessService ac
         var plan = new CarePlan
         {
             PatientId = patientId, EpisodeId = episode.Value, Status = CarePlanStatus.Draft, Title = text, CreatedAt = now, LastUpdated = now, LastUpdatedBy = who.DisplayName,
-            ReviewDue = DateOnly.FromDateTime(UkClock.ToLocal(now)).AddDays(28),
+            ReviewDue = DateOnly.FromDateTime(UkClock.ToLocal(now)).AddDays(ReviewIntervalDays),
         };
         db.CarePlans.Add(plan);
         try

@@ -172,6 +172,38 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
             .OrderBy(t => t.DueAt).Take(200).ToListAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>A review done: the plan's next review is due <see cref="CarePlanService.ReviewIntervalDays"/> days from today, and the change is kept in its history.</summary>
+    private async Task ScheduleNextReviewAsync(AccessPrincipal who, long episodeId, CancellationToken ct)
+    {
+        // Another service may change the plan at the same moment: read it again and retry, so the review date always moves.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var plan = await db.CarePlans.FirstOrDefaultAsync(p => p.EpisodeId == episodeId, ct).ConfigureAwait(false);
+            if (plan is null) return;
+            var now = clock.GetUtcNow().UtcDateTime;
+            var before = System.Text.Json.JsonSerializer.Serialize(new { plan.ReviewDue });
+            plan.ReviewDue = DateOnly.FromDateTime(UkClock.ToLocal(now)).AddDays(CarePlanService.ReviewIntervalDays);
+            plan.VersionId++;
+            plan.LastUpdated = now;
+            plan.LastUpdatedBy = who.DisplayName;
+            db.CarePlanChanges.Add(new CarePlanChange
+            {
+                CarePlanId = plan.Id, ItemKind = "plan", ItemId = plan.Id, ItemVersion = plan.VersionId, At = now, ByName = who.DisplayName, ByUserId = who.UserId,
+                Reason = "plan reviewed", BeforeJson = before, AfterJson = System.Text.Json.JsonSerializer.Serialize(new { plan.ReviewDue }),
+            });
+            try
+            {
+                await db.SaveChangesAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Changed by someone else between the read and the write: go round again on the fresh row.
+            }
+        }
+    }
+
     /// <summary>
     /// What the caller's teams have to act on, soonest due first: hand-overs to accept, then follow-ups and plan reviews
     /// to do, each with the person's name (the team has a relationship with each of them: the hand-over gave it one).
@@ -182,7 +214,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         if (teams.Count == 0) return [];
         var rows = await db.CareTasks.AsNoTracking()
             .Where(t => t.ToTeamId != null && teams.Contains(t.ToTeamId.Value)
-                && ((t.Kind == CareTaskKind.HandOver && t.Status == CareTaskStatus.Requested) || (t.Kind != CareTaskKind.HandOver && t.Status == CareTaskStatus.Accepted)))
+                && ((t.Kind == CareTaskKind.HandOver && t.Status == CareTaskStatus.Requested) || (t.Kind != CareTaskKind.HandOver && (t.Status == CareTaskStatus.Requested || t.Status == CareTaskStatus.Accepted))))
             .OrderBy(t => t.DueAt).Take(200)
             .Join(db.Patients, t => t.PatientId, p => p.Id, (t, p) => new { Task = t, Name = p.GivenName + " " + p.FamilyName, p.BirthDate })
             .ToListAsync(ct).ConfigureAwait(false);
@@ -222,7 +254,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         var task = await db.CareTasks.FirstOrDefaultAsync(t => t.Id == taskId, ct).ConfigureAwait(false);
         if (task is null || task.ToTeamId is not { } team || !who.TeamIds.Contains(team)) return new(CareOutcome.NotFound, null);
         if (task.Status is CareTaskStatus.Completed or CareTaskStatus.Cancelled or CareTaskStatus.Rejected) return new(CareOutcome.Conflict, task, $"This task is already {task.Status.ToString().ToLowerInvariant()}.");
-        if (task.Status == CareTaskStatus.Requested) return new(CareOutcome.Invalid, task, "Accept the hand-over before completing it.");
+        if (task.Status == CareTaskStatus.Requested && task.Kind == CareTaskKind.HandOver) return new(CareOutcome.Invalid, task, "Accept the hand-over before completing it.");
         task.Status = CareTaskStatus.Completed;
         task.CompletedAt = clock.GetUtcNow().UtcDateTime;
         task.CompletedByName = who.DisplayName;
@@ -236,6 +268,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
             return new(CareOutcome.Conflict, null, "Someone in your team changed this task at the same moment. Reload to see what they did.");
         }
         await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.TaskManage), $"CareTask/{task.Id}", task.PatientId, "task completed", null, ct).ConfigureAwait(false);
+        if (task.Kind == CareTaskKind.PlanReview && task.EpisodeId is { } episode) await ScheduleNextReviewAsync(who, episode, ct).ConfigureAwait(false);
         return new(CareOutcome.Done, task);
     }
 }

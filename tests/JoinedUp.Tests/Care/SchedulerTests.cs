@@ -213,5 +213,19 @@ public class SchedulerTests
         Assert.Empty(await ReviewsAsync(later));
         Assert.True((await EscalateAsync()).ToNavigator >= 1);
         Assert.Equal(1, (await ReviewsAsync(soon)).Single().EscalationLevel);
+
+        // The team does the review: the task is done, the plan's next review is four weeks from today, and it is in the history.
+        using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        Assert.Equal(HttpStatusCode.OK, (await nurse.PostAsync($"/api/care/tasks/{review.Id}/complete", null)).StatusCode);
+        var reviewedToday = DateOnly.FromDateTime(JoinedUp.Access.UkClock.ToLocal(app.Clock.GetUtcNow().UtcDateTime));
+        await app.QueryAsync(async db =>
+        {
+            var plan = await db.CarePlans.SingleAsync(p => p.EpisodeId == soon);
+            Assert.Equal(reviewedToday.AddDays(CarePlanService.ReviewIntervalDays), plan.ReviewDue);
+            Assert.Equal(CareTaskStatus.Completed, (await db.CareTasks.SingleAsync(t => t.Id == review.Id)).Status);
+            Assert.Single(await db.CarePlanChanges.Where(c => c.CarePlanId == plan.Id && c.Reason == "plan reviewed").ToListAsync());
+            return 0;
+        });
+        Assert.Equal(0, (await RemindAsync()).Created);
     }
 }
