@@ -142,7 +142,7 @@ internal sealed class AuditingResultHandler(AuditTrail audit, TimeProvider clock
             }
             var detail = status == 401
                 ? "Send a valid bearer token (Authorization: Bearer ...) from /connect/token, or sign in."
-                : $"Your role does not allow {permission}" + (who?.Scopes is null ? "." : ", or your token's scopes do not cover it.");
+                : $"Your role does not allow {permission}" + (who?.Scopes is null ? "." : ", or your token's scopes do not cover it.") + Hint(permission);
             if (context.Request.Path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase))
             {
                 await JoinedUp.Web.Fhir.FhirResults.Problem(status,
@@ -155,6 +155,15 @@ internal sealed class AuditingResultHandler(AuditTrail audit, TimeProvider clock
         }
         await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
     }
+
+    /// <summary>What to do instead, for refusals people meet in normal work.</summary>
+    private static string Hint(string permission) => permission switch
+    {
+        "proxy.manage" => " Only the patient can give or withdraw a carer's access to their record, and only with their consent: a carer asks the person to add them from \"My record\" > \"Carers who can see my record\".",
+        "careplan.write" => " The care team writes and changes goals and activities; the person and their carer comment on goals and agree the plan.",
+        "navigation.manage" => " Ask a care navigator or the single point of access to change the navigator.",
+        _ => "",
+    };
 
     internal static bool IsApi(PathString path) =>
         path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)

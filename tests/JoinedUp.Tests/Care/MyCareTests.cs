@@ -90,6 +90,14 @@ public class MyCareTests
         Assert.Contains("not given you access", await carerOther.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await carer.PostAsJsonAsync($"/api/care/plans/{plan}/activities", new { description = "x", owner = "carer" })).StatusCode);
 
+        // A proxy cannot be asked for or given without the patient: the carer and the nurse are told who can give it.
+        foreach (var someone in new[] { carer, nurse })
+        {
+            var asked = await someone.PostAsJsonAsync($"/api/record/patients/{patient}/proxies", new { carerEmail = SecureApp.Email(Roles.Carer) });
+            Assert.Equal(HttpStatusCode.Forbidden, asked.StatusCode);
+            Assert.Contains("Only the patient can give or withdraw a carer's access", await asked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         // The patient withdraws the proxy: from then on the carer sees nothing and cannot comment; the plan is intact.
         var proxies = await SecureApp.JsonAsync(await me.GetAsync($"/api/record/patients/{patient}/proxies"));
         var proxyId = proxies.EnumerateArray().First(p => p.GetProperty("withdrawnAt").ValueKind == System.Text.Json.JsonValueKind.Null).GetProperty("id").GetInt64();
