@@ -1,5 +1,4 @@
 using System.Globalization;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -13,36 +12,15 @@ namespace JoinedUp.Browser.Tests;
 /// </summary>
 public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
 {
-    private const string Password = "Demo-password-2026";
-
     private sealed record DemoPatient(string GivenName, string FamilyName, DateOnly BirthDate, string NhsNumber)
     {
         public string Formatted => $"{NhsNumber[..3]} {NhsNumber[3..6]} {NhsNumber[6..]}";
     }
 
-    private async Task<IPage> SignedInAsync(IBrowser browser, string email)
-    {
-        var context = await browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/account/login");
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.Locator("[data-testid=signed-in-as]")).ToBeVisibleAsync();
-        return page;
-    }
-
-    private static async Task NoSeriousAxeViolationsAsync(IPage page)
-    {
-        var axe = await page.RunAxe();
-        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-        Assert.True(serious.Count == 0, page.Url + ": " + string.Join("; ", serious.Select(v => $"{v.Id}: {v.Help} ({v.Nodes.Length} nodes)")));
-    }
-
     /// <summary>The demo patient's name, date of birth and NHS number, as they see them on their own record.</summary>
     private async Task<DemoPatient> ReadDemoPatientAsync(IBrowser browser)
     {
-        var patient = await SignedInAsync(browser, "patient@demo.joinedup.example");
+        var patient = await Browsing.SignedInAsync(browser, app.BaseUrl, "patient@demo.joinedup.example");
         await patient.GetByRole(AriaRole.Link, new() { Name = "My record and privacy" }).ClickAsync();
         await patient.WaitForURLAsync("**/my");
         await patient.GetByRole(AriaRole.Link, new() { Name = "See my record" }).ClickAsync();
@@ -71,7 +49,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             // Anonymous: no sign-in for the public form.
             var form = await (await browser.NewContextAsync()).NewPageAsync();
             await form.GotoAsync($"{app.BaseUrl}/refer");
-            await NoSeriousAxeViolationsAsync(form);
+            await Browsing.NoSeriousAxeViolationsAsync(form);
 
             // First attempt: last name, date of birth, a way to contact and consent missing. Each is listed; what was typed stays.
             await form.FillAsync("#givenName", person.GivenName);
@@ -87,7 +65,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(form.Locator("#givenName")).ToHaveValueAsync(person.GivenName);
             await Expect(form.Locator("#postcode")).ToHaveValueAsync("E1 6AN");
             await Expect(form.Locator("#reason")).ToHaveValueAsync(reason);
-            await NoSeriousAxeViolationsAsync(form);
+            await Browsing.NoSeriousAxeViolationsAsync(form);
 
             // Second attempt: everything needed, but a 6 MB letter. The size is named and nothing typed is lost (the file itself cannot be kept by a browser).
             await using (var file = File.Create(oversized))
@@ -118,7 +96,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(form.Locator("[data-testid=self-referral-sent]")).ToBeVisibleAsync();
             var reference = (await form.Locator("[data-testid=reference]").InnerTextAsync()).Trim();
             Assert.Matches("^R-[A-Z0-9]{8}$", reference);
-            await NoSeriousAxeViolationsAsync(form);
+            await Browsing.NoSeriousAxeViolationsAsync(form);
 
             // The person checks progress with the reference and date of birth; a wrong date of birth finds nothing.
             await form.GotoAsync($"{app.BaseUrl}/refer/status");
@@ -131,16 +109,16 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await form.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
             await Expect(form.Locator("[data-testid=status-text]")).ToHaveTextAsync("Received. The single point of access will check the details and contact you.");
             await Expect(form.Locator("[data-testid=public-status]")).ToContainTextAsync(reference);
-            await NoSeriousAxeViolationsAsync(form);
+            await Browsing.NoSeriousAxeViolationsAsync(form);
 
             // The coordinator finds it in the worklist, not yet matched to a record.
-            var spa = await SignedInAsync(browser, "spa@demo.joinedup.example");
+            var spa = await Browsing.SignedInAsync(browser, app.BaseUrl, "spa@demo.joinedup.example");
             await spa.GetByRole(AriaRole.Link, new() { Name = "Worklist", Exact = true }).ClickAsync();
             await spa.WaitForURLAsync("**/access");
             var row = spa.Locator($"[data-testid=to-triage] tr[data-reference='{reference}']");
             await Expect(row).ToContainTextAsync($"{person.FamilyName}, {person.GivenName}");
             await Expect(row).ToContainTextAsync("not matched");
-            await NoSeriousAxeViolationsAsync(spa);
+            await Browsing.NoSeriousAxeViolationsAsync(spa);
 
             // Triage needs the record: there is no triage form until the coordinator matches the NHS number (checked against the date of birth given).
             await row.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
@@ -148,7 +126,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(spa.GetByRole(AriaRole.Heading, new() { Name = "Match to a record" })).ToBeVisibleAsync();
             await Expect(spa.Locator("[data-testid=triage-form]")).ToHaveCountAsync(0);
             await Expect(spa.Locator("[data-testid=reason]")).ToHaveTextAsync(reason);
-            await NoSeriousAxeViolationsAsync(spa);
+            await Browsing.NoSeriousAxeViolationsAsync(spa);
             await spa.FillAsync("#match-nhs", person.NhsNumber);
             await spa.Locator("[data-testid=match]").ClickAsync();
             await Expect(spa.Locator("[data-testid=done]")).ToContainTextAsync("Matched to the record");
@@ -156,7 +134,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(spa.Locator("[data-testid=triage-form]")).ToBeVisibleAsync();
             await Expect(spa.Locator("[data-testid=suggestion]")).ToBeVisibleAsync();
             await Expect(spa.GetByRole(AriaRole.Heading, new() { Name = "Match to a record" })).ToHaveCountAsync(0);
-            await NoSeriousAxeViolationsAsync(spa);
+            await Browsing.NoSeriousAxeViolationsAsync(spa);
 
             // Back in the worklist the row is matched now.
             await spa.GetByRole(AriaRole.Link, new() { Name = "Worklist", Exact = true }).First.ClickAsync();
@@ -181,29 +159,29 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             var person = await ReadDemoPatientAsync(browser);
 
             // The practice finds its patient and refers from the record: the details come from the record, only the reason is typed.
-            var practice = await SignedInAsync(browser, "practice@demo.joinedup.example");
+            var practice = await Browsing.SignedInAsync(browser, app.BaseUrl, "practice@demo.joinedup.example");
             await practice.GetByRole(AriaRole.Link, new() { Name = "Find a patient" }).ClickAsync();
             await practice.FillAsync("#nhs", person.NhsNumber);
             await practice.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
             await Expect(practice.Locator("[data-testid=result-count]")).ToHaveTextAsync("1 person found");
             await practice.Locator("[data-testid=results] a").First.ClickAsync();
             await practice.WaitForURLAsync("**/record/*");
-            await NoSeriousAxeViolationsAsync(practice);
+            await Browsing.NoSeriousAxeViolationsAsync(practice);
             await practice.Locator("[data-testid=refer]").ClickAsync();
             await practice.WaitForURLAsync("**/access/refer?patient=*");
             await Expect(practice.Locator("[data-testid=prefilled]")).ToContainTextAsync(person.Formatted);
             await Expect(practice.Locator("[data-testid=prefilled]")).ToContainTextAsync($"{person.GivenName} {person.FamilyName}");
-            await NoSeriousAxeViolationsAsync(practice);
+            await Browsing.NoSeriousAxeViolationsAsync(practice);
             const string reason = "Leg ulcer on the left shin needs dressings twice a week; she now finds it hard to leave the house.";
             await practice.FillAsync("#reason", reason);
             await practice.Locator("[data-testid=send-referral]").ClickAsync();
             await Expect(practice.Locator("[data-testid=referral-sent]")).ToBeVisibleAsync();
             var reference = (await practice.Locator("[data-testid=reference]").InnerTextAsync()).Trim();
             Assert.Matches("^R-[A-Z0-9]{8}$", reference);
-            await NoSeriousAxeViolationsAsync(practice);
+            await Browsing.NoSeriousAxeViolationsAsync(practice);
 
             // The coordinator opens it from the worklist; the rules suggest community nursing for a leg ulcer, not foot health.
-            var spa = await SignedInAsync(browser, "spa@demo.joinedup.example");
+            var spa = await Browsing.SignedInAsync(browser, app.BaseUrl, "spa@demo.joinedup.example");
             await spa.GetByRole(AriaRole.Link, new() { Name = "Worklist", Exact = true }).ClickAsync();
             await spa.WaitForURLAsync("**/access");
             var row = spa.Locator($"[data-testid=to-triage] tr[data-reference='{reference}']");
@@ -215,7 +193,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(suggestion.Locator("li[data-route=adult-community-nursing]")).ToBeVisibleAsync();
             await Expect(suggestion.Locator("li[data-route=foot-health]")).ToHaveCountAsync(0);
             await Expect(spa.Locator("[data-testid=assessment-reused]")).ToHaveCountAsync(0);
-            await NoSeriousAxeViolationsAsync(spa);
+            await Browsing.NoSeriousAxeViolationsAsync(spa);
 
             // The coordinator adds foot health (and keeps only the two services), routine.
             var triage = spa.Locator("[data-testid=triage-form]");
@@ -242,7 +220,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(spa.Locator("#svc-foot-health")).ToBeCheckedAsync();
             await Expect(spa.Locator("#svc-adult-community-nursing")).ToBeCheckedAsync();
             await Expect(spa.Locator("[data-testid=done]")).ToHaveCountAsync(0);
-            await NoSeriousAxeViolationsAsync(spa);
+            await Browsing.NoSeriousAxeViolationsAsync(spa);
 
             // Second try: the override reason and all but one required answer. Only the missing question is listed; what was given is kept.
             const string whatMatters = "Getting the ulcer healed so that she can walk to the market again.";
@@ -274,10 +252,10 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await Expect(spa.Locator("[data-testid=assessment]")).ToContainTextAsync("Uses a walking aid");
             await Expect(spa.GetByRole(AriaRole.Heading, new() { Name = "Holistic assessment (1 in this episode)" })).ToBeVisibleAsync();
             await Expect(spa.Locator("[data-testid=triage-form]")).ToHaveCountAsync(0);
-            await NoSeriousAxeViolationsAsync(spa);
+            await Browsing.NoSeriousAxeViolationsAsync(spa);
 
             // The nurse (adult community nursing) sees the referral with the holistic assessment, not asked again, and accepts it.
-            var nurse = await SignedInAsync(browser, "nurse@demo.joinedup.example");
+            var nurse = await Browsing.SignedInAsync(browser, app.BaseUrl, "nurse@demo.joinedup.example");
             await nurse.GetByRole(AriaRole.Link, new() { Name = "Referrals to my team" }).ClickAsync();
             await nurse.WaitForURLAsync("**/access/team");
             var card = nurse.Locator($"[data-testid=team-referral][data-reference='{reference}']");
@@ -289,7 +267,7 @@ public class AccessBrowserTests(RunningApp app) : IClassFixture<RunningApp>
             await holistic.Locator("summary").ClickAsync();
             await Expect(holistic.GetByText(whatMatters)).ToBeVisibleAsync();
             await Expect(holistic).ToContainTextAsync("Alone");
-            await NoSeriousAxeViolationsAsync(nurse);
+            await Browsing.NoSeriousAxeViolationsAsync(nurse);
             await card.Locator("[data-testid=accept]").ClickAsync();
             await Expect(nurse.Locator("[data-testid=done]")).ToContainTextAsync("Accepted: the person is on your team's caseload.");
             await Expect(card).ToContainTextAsync("accepted: contact due");

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -14,27 +13,6 @@ namespace JoinedUp.Browser.Tests;
 /// </summary>
 public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp>
 {
-    private const string Password = "Demo-password-2026";
-
-    private async Task<IPage> SignedInAsync(IBrowser browser, string email)
-    {
-        var context = await browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/account/login");
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.Locator("[data-testid=signed-in-as]")).ToBeVisibleAsync();
-        return page;
-    }
-
-    private static async Task NoSeriousAxeViolationsAsync(IPage page)
-    {
-        var axe = await page.RunAxe();
-        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-        Assert.True(serious.Count == 0, page.Url + ": " + string.Join("; ", serious.Select(v => $"{v.Id}: {v.Help} ({v.Nodes.Length} nodes)")));
-    }
-
     [GeneratedRegex(@"/record/(\d+)$")]
     private static partial Regex RecordLink();
 
@@ -45,7 +23,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
         try
         {
             // The stroke rehabilitation physiotherapist finds the person on the team's caseload.
-            var rehab = await SignedInAsync(browser, "rehab@demo.joinedup.example");
+            var rehab = await Browsing.SignedInAsync(browser, app.BaseUrl, "rehab@demo.joinedup.example");
             await rehab.GotoAsync($"{app.BaseUrl}/care?tab=caseload");
             var person = rehab.Locator("[data-testid=caseload] tbody tr a[href^='/record/']").First;
             var name = (await person.InnerTextAsync()).Trim();
@@ -53,13 +31,13 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await rehab.Context.CloseAsync();
 
             // The navigator opens the person's care plan and journey from the record.
-            var navigator = await SignedInAsync(browser, "navigator@demo.joinedup.example");
+            var navigator = await Browsing.SignedInAsync(browser, app.BaseUrl, "navigator@demo.joinedup.example");
             await navigator.GotoAsync($"{app.BaseUrl}/record/{id}");
             await navigator.Locator("[data-testid=care-plan]").ClickAsync();
             await navigator.WaitForURLAsync($"**/record/{id}/care");
             await Expect(navigator.Locator("[data-testid=goal]").First).ToContainTextAsync("cup of tea");
             await Expect(navigator.Locator("[data-testid=journey]")).ToContainTextAsync("Referred to Stroke rehabilitation");
-            await NoSeriousAxeViolationsAsync(navigator);
+            await Browsing.NoSeriousAxeViolationsAsync(navigator);
 
             // A hand-over to a children's service is refused with the reason, and the note typed is kept.
             const string note = "Walking with a stick now; needs help with insulin at home while rehab finishes.";
@@ -77,13 +55,13 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(navigator.Locator("[data-testid=tasks]")).ToContainTextAsync("waiting to be accepted");
 
             // The nurse sees it on the team's list and accepts.
-            var nurse = await SignedInAsync(browser, "nurse@demo.joinedup.example");
+            var nurse = await Browsing.SignedInAsync(browser, app.BaseUrl, "nurse@demo.joinedup.example");
             await nurse.GetByRole(AriaRole.Link, new() { Name = "Referrals to my team" }).ClickAsync();
             var card = nurse.Locator("[data-testid=team-task]", new() { HasText = name });
             await Expect(card).ToContainTextAsync("hand-over to accept");
             await Expect(card).ToContainTextAsync("from Stroke");
             await Expect(card).ToContainTextAsync(note);
-            await NoSeriousAxeViolationsAsync(nurse);
+            await Browsing.NoSeriousAxeViolationsAsync(nurse);
             await card.Locator("[data-testid=accept-hand-over]").ClickAsync();
             await Expect(nurse.Locator("[data-testid=done]")).ToContainTextAsync("Hand-over accepted");
             await Expect(nurse.Locator("[data-testid=team-task]", new() { HasText = name })).ToHaveCountAsync(0);
@@ -100,7 +78,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await navigator.Context.CloseAsync();
 
             // The demo patient sees their own plan, their navigator and how to get help out of hours; comments and agrees.
-            var patient = await SignedInAsync(browser, "patient@demo.joinedup.example");
+            var patient = await Browsing.SignedInAsync(browser, app.BaseUrl, "patient@demo.joinedup.example");
             await patient.GetByRole(AriaRole.Link, new() { Name = "My care", Exact = true }).ClickAsync();
             await patient.WaitForURLAsync("**/my/plan");
             await Expect(patient.Locator("h1")).ToHaveTextAsync("My care");
@@ -108,7 +86,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(patient.Locator("[data-testid=navigator]")).ToContainTextAsync("care navigator");
             await Expect(patient.Locator("[data-testid=out-of-hours]")).ToContainTextAsync("111");
             await Expect(patient.Locator("[data-testid=upcoming]")).ToContainTextAsync("Phone call");
-            await NoSeriousAxeViolationsAsync(patient);
+            await Browsing.NoSeriousAxeViolationsAsync(patient);
             await patient.Locator("[data-testid=goal]").First.Locator("[data-testid=comment]").ClickAsync();
             await Expect(patient.Locator("[data-testid=errors]")).ToContainTextAsync("Write your comment first");
             var firstGoal = patient.Locator("[data-testid=goal]").First;
@@ -124,14 +102,14 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await patient.Context.CloseAsync();
 
             // The carer sees the demo patient's plan, with the comment and the agreement, and nobody else's.
-            var carer = await SignedInAsync(browser, "carer@demo.joinedup.example");
+            var carer = await Browsing.SignedInAsync(browser, app.BaseUrl, "carer@demo.joinedup.example");
             await carer.GetByRole(AriaRole.Link, new() { Name = "Their care" }).ClickAsync();
             await carer.WaitForURLAsync("**/my/plan");
             await Expect(carer.Locator("h1")).ToContainTextAsync("'s care");
             await Expect(carer.Locator("[data-testid=goal]").First).ToContainTextAsync("Walk to the park");
             await Expect(carer.Locator("[data-testid=comments]").First).ToContainTextAsync("much more comfortable");
             await Expect(carer.Locator("[data-testid=agreed]")).ToBeVisibleAsync();
-            await NoSeriousAxeViolationsAsync(carer);
+            await Browsing.NoSeriousAxeViolationsAsync(carer);
             await carer.GotoAsync($"{app.BaseUrl}/my/plan?patient={id}");
             await Expect(carer.Locator("[data-testid=no-plan]")).ToContainTextAsync("not given you access");
             await Expect(carer.Locator("body")).Not.ToContainTextAsync("cup of tea");

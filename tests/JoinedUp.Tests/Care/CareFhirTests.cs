@@ -24,24 +24,6 @@ public class CareFhirTests
     private const string TaskCodes = "https://joinedup.example/fhir/CodeSystem/care-task";
     private const string ServiceCodes = "https://joinedup.example/Id/service-code";
 
-    /// <summary>A practice refers the demo patient and the SPA routes them to community nursing and foot health: an episode with two teams.</summary>
-    private static async System.Threading.Tasks.Task<long> EpisodeWithTwoServicesAsync(SecureApp app)
-    {
-        var patient = await app.DemoPatientAsync();
-        using var practice = await app.SignInAsync(SecureApp.Email(Roles.PracticeStaff));
-        var sent = await SecureApp.JsonAsync(await practice.PostAsJsonAsync("/api/referrals", new { source = "gp", patientId = patient, reason = "Leg ulcer and thick toenails" }));
-        var reference = sent.GetProperty("reference").GetString();
-        using var spa = await app.SignInAsync(SecureApp.Email(Roles.SpaCoordinator));
-        var version = (await SecureApp.JsonAsync(await spa.GetAsync($"/api/referrals/{reference}/triage"))).GetProperty("version").GetInt32();
-        var routed = await spa.PostAsJsonAsync($"/api/referrals/{reference}/triage", new
-        {
-            services = new[] { "adult-community-nursing", "foot-health" }, urgency = "routine", overrideReason = "Nursing for the ulcer, podiatry for the nails", version,
-            answers = new Dictionary<string, string?> { ["what-matters"] = "Getting to church on Sunday", ["living"] = "Alone", ["mobility"] = "Uses a walking aid", ["falls"] = "no" },
-        });
-        Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
-        return patient;
-    }
-
     /// <summary>A Firely client with a user token for someone signed in with the browser.</summary>
     private static async System.Threading.Tasks.Task<FhirClient> FhirAsAsync(SecureApp app, HttpClient browser) =>
         FhirTestClient.For(app, (await SecureApp.AuthorizationCodeAsync(browser, "user/*.cruds")).Access);
@@ -62,7 +44,7 @@ public class CareFhirTests
     public async System.Threading.Tasks.Task A_plan_and_goals_written_over_FHIR_need_the_version_read_and_a_stale_write_is_refused_naming_who_changed_it(StorageProvider provider)
     {
         await using var app = await SecureApp.StartAsync(provider);
-        var patient = await EpisodeWithTwoServicesAsync(app);
+        var patient = await CareScenario.EpisodeWithTwoServicesAsync(app);
         using var nurseBrowser = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
         using var podiatristBrowser = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "foot-health"));
         var nurse = await FhirAsAsync(app, nurseBrowser);

@@ -14,18 +14,7 @@ public class CarePlanTests
     /// <summary>A practice refers the demo patient and the SPA routes them to community nursing and foot health: an episode with two teams.</summary>
     private static async Task<(long Patient, HttpClient Nurse, HttpClient Podiatrist)> EpisodeWithTwoServicesAsync(SecureApp app)
     {
-        var patient = await app.DemoPatientAsync();
-        using var practice = await app.SignInAsync(SecureApp.Email(Roles.PracticeStaff));
-        var sent = await SecureApp.JsonAsync(await practice.PostAsJsonAsync("/api/referrals", new { source = "gp", patientId = patient, reason = "Leg ulcer and thick toenails" }));
-        var reference = sent.GetProperty("reference").GetString();
-        using var spa = await app.SignInAsync(SecureApp.Email(Roles.SpaCoordinator));
-        var version = (await SecureApp.JsonAsync(await spa.GetAsync($"/api/referrals/{reference}/triage"))).GetProperty("version").GetInt32();
-        var routed = await spa.PostAsJsonAsync($"/api/referrals/{reference}/triage", new
-        {
-            services = new[] { "adult-community-nursing", "foot-health" }, urgency = "routine", overrideReason = "Nursing for the ulcer, podiatry for the nails", version,
-            answers = new Dictionary<string, string?> { ["what-matters"] = "Getting to church on Sunday", ["living"] = "Alone", ["mobility"] = "Uses a walking aid", ["falls"] = "no" },
-        });
-        Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
+        var patient = await CareScenario.EpisodeWithTwoServicesAsync(app);
         return (patient, await app.SignInAsync(SecureApp.Email(Roles.Clinician)), await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "foot-health")));
     }
 

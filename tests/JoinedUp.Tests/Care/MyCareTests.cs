@@ -14,20 +14,10 @@ namespace JoinedUp.Tests.Care;
 /// </summary>
 public class MyCareTests
 {
-    /// <summary>The demo patient referred by their practice and routed to community nursing and foot health; the nurse starts a plan with one goal.</summary>
+    /// <summary>The demo patient in an episode with community nursing and foot health; the nurse starts a plan with one goal and one activity.</summary>
     private static async Task<(long Patient, long Plan, long Goal, HttpClient Nurse)> PlanAsync(SecureApp app)
     {
-        var patient = await app.DemoPatientAsync();
-        using var practice = await app.SignInAsync(SecureApp.Email(Roles.PracticeStaff));
-        var sent = await SecureApp.JsonAsync(await practice.PostAsJsonAsync("/api/referrals", new { source = "gp", patientId = patient, reason = "Leg ulcer and thick toenails" }));
-        var reference = sent.GetProperty("reference").GetString();
-        using var spa = await app.SignInAsync(SecureApp.Email(Roles.SpaCoordinator));
-        var version = (await SecureApp.JsonAsync(await spa.GetAsync($"/api/referrals/{reference}/triage"))).GetProperty("version").GetInt32();
-        Assert.Equal(HttpStatusCode.OK, (await spa.PostAsJsonAsync($"/api/referrals/{reference}/triage", new
-        {
-            services = new[] { "adult-community-nursing", "foot-health" }, urgency = "routine", overrideReason = "Nursing for the ulcer, podiatry for the nails", version,
-            answers = new Dictionary<string, string?> { ["what-matters"] = "Getting to church", ["living"] = "Alone", ["mobility"] = "Uses a walking aid", ["falls"] = "no" },
-        })).StatusCode);
+        var patient = await CareScenario.EpisodeWithTwoServicesAsync(app);
         var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
         var plan = (await SecureApp.JsonAsync(await nurse.PostAsJsonAsync("/api/care/plans", new { patientId = patient }))).GetProperty("id").GetInt64();
         var goal = (await SecureApp.JsonAsync(await nurse.PostAsJsonAsync($"/api/care/plans/{plan}/goals", new { description = "Walk to church on Sunday", measure = "400 m with a stick" }))).GetProperty("id").GetInt64();
