@@ -26,7 +26,6 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             var rehab = await Browsing.SignedInAsync(browser, app.BaseUrl, "rehab@demo.joinedup.example");
             await rehab.GotoAsync($"{app.BaseUrl}/care?tab=caseload");
             var person = rehab.Locator("[data-testid=caseload] tbody tr a[href^='/record/']").First;
-            var name = (await person.InnerTextAsync()).Trim();
             var id = long.Parse(RecordLink().Match(await person.GetAttributeAsync("href") ?? "").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             await rehab.Context.CloseAsync();
 
@@ -35,6 +34,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await navigator.GotoAsync($"{app.BaseUrl}/record/{id}");
             await navigator.Locator("[data-testid=care-plan]").ClickAsync();
             await navigator.WaitForURLAsync($"**/record/{id}/care");
+            var name = (await navigator.Locator("h1 .nhsuk-caption-l").InnerTextAsync()).Trim();
             await Expect(navigator.Locator("[data-testid=goal]").First).ToContainTextAsync("cup of tea");
             await Expect(navigator.Locator("[data-testid=journey]")).ToContainTextAsync("Referred to Stroke rehabilitation");
             await Browsing.NoSeriousAxeViolationsAsync(navigator);
