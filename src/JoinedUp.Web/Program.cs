@@ -41,6 +41,7 @@ builder.Services.AddScoped<JoinedUp.Access.TriageRulesStore>();
 builder.Services.AddScoped<JoinedUp.Care.CarePlanService>();
 builder.Services.AddScoped<JoinedUp.Care.NavigationService>();
 builder.Services.AddScoped<JoinedUp.Care.EscalationService>();
+builder.Services.AddScoped<JoinedUp.Care.CareWorklists>();
 // Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddRazorComponents();
@@ -71,6 +72,7 @@ app.MapSecurityApi();
 app.MapSecurityForms();
 app.MapReferralApi();
 app.MapCarePlanApi();
+app.MapCareWorklistApi();
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

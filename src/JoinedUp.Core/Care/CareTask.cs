@@ -54,6 +54,9 @@ public sealed class CareTask
 
     public string? RejectionReason { get; set; }
 
+    /// <summary>When the owning team completed it: a contact, for the navigator's "no contact for N days".</summary>
+    public DateTime? CompletedAt { get; set; }
+
     /// <summary>0 on time; 1 escalated to the navigator; 2 escalated to the team lead.</summary>
     public int EscalationLevel { get; set; }
 

@@ -168,6 +168,7 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         if (task.Status is CareTaskStatus.Completed or CareTaskStatus.Cancelled or CareTaskStatus.Rejected) return new(CareOutcome.Conflict, task, $"This task is already {task.Status.ToString().ToLowerInvariant()}.");
         if (task.Status == CareTaskStatus.Requested) return new(CareOutcome.Invalid, task, "Accept the hand-over before completing it.");
         task.Status = CareTaskStatus.Completed;
+        task.CompletedAt = clock.GetUtcNow().UtcDateTime;
         task.VersionId++;
         try
         {

@@ -310,6 +310,9 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.HasIndex(x => new { x.PatientId, x.EndedAt });
             e.HasIndex(x => new { x.TeamId, x.EndedAt });
             e.HasIndex(x => new { x.StaffMemberId, x.EndedAt });
+            // Care worklists (Care/Worklists.cs): a team's caseload and a navigator's people, read from the index alone.
+            e.HasIndex(x => new { x.TeamId, x.Kind, x.EndedAt, x.PatientId });
+            e.HasIndex(x => new { x.StaffMemberId, x.Kind, x.EndedAt, x.PatientId, x.StartedAt });
             e.Property(x => x.Source).HasMaxLength(200);
             e.Property(x => x.EndReason).HasMaxLength(200);
             e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
@@ -475,7 +478,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.ToTable("care_plan");
             // One plan per person per episode.
             e.HasIndex(x => x.EpisodeId).IsUnique();
-            e.HasIndex(x => new { x.PatientId, x.Status });
+            // Covering for the caseload worklist's plan review date.
+            e.HasIndex(x => new { x.PatientId, x.Status, x.ReviewDue });
             e.HasIndex(x => x.ReviewDue);
             e.Property(x => x.Title).HasMaxLength(200);
             e.Property(x => x.AgreedByName).HasMaxLength(200);
@@ -499,7 +503,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         b.Entity<CarePlanActivity>(e =>
         {
             e.ToTable("care_plan_activity");
-            e.HasIndex(x => x.CarePlanId);
+            // Covering for the caseload worklist's next activity owned by the team.
+            e.HasIndex(x => new { x.CarePlanId, x.OwnerTeamId, x.Status, x.Due });
             e.HasIndex(x => new { x.OwnerTeamId, x.Status, x.Due });
             e.Property(x => x.Description).HasMaxLength(500);
             e.Property(x => x.LastUpdatedBy).HasMaxLength(200);
@@ -516,6 +521,11 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt });
             e.HasIndex(x => new { x.Status, x.DueAt });
             e.HasIndex(x => new { x.PatientId, x.Status });
+            // Care worklists: per person, the team's next open task (caseload) and overdue hand-overs and follow-ups
+            // (navigator); per team, the lead's escalated, waiting and overdue tasks in due order.
+            e.HasIndex(x => new { x.PatientId, x.ToTeamId, x.Status, x.Kind, x.DueAt });
+            e.HasIndex(x => new { x.PatientId, x.Kind, x.Status, x.DueAt });
+            e.HasIndex(x => new { x.ToTeamId, x.EscalationLevel, x.Status, x.DueAt });
             e.Property(x => x.Description).HasMaxLength(1000);
             e.Property(x => x.CreatedByName).HasMaxLength(200);
             e.Property(x => x.AcceptedByName).HasMaxLength(200);
@@ -530,6 +540,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("care_plan_change");
             e.HasIndex(x => new { x.CarePlanId, x.Id });
+            // The navigator's "last contact": the latest change to the person's plan.
+            e.HasIndex(x => new { x.CarePlanId, x.At });
             e.Property(x => x.ItemKind).HasMaxLength(16);
             e.Property(x => x.ByName).HasMaxLength(200);
             e.Property(x => x.ByUserId).HasMaxLength(64);

@@ -591,8 +591,8 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasIndex("ReviewDue")
                         .HasDatabaseName("ix_care_plan_review_due");
 
-                    b.HasIndex("PatientId", "Status")
-                        .HasDatabaseName("ix_care_plan_patient_id_status");
+                    b.HasIndex("PatientId", "Status", "ReviewDue")
+                        .HasDatabaseName("ix_care_plan_patient_id_status_review_due");
 
                     b.ToTable("care_plan", (string)null);
                 });
@@ -656,9 +656,6 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_care_plan_activity");
 
-                    b.HasIndex("CarePlanId")
-                        .HasDatabaseName("ix_care_plan_activity_care_plan_id");
-
                     b.HasIndex("GoalId")
                         .HasDatabaseName("ix_care_plan_activity_goal_id");
 
@@ -667,6 +664,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
 
                     b.HasIndex("OwnerTeamId", "Status", "Due")
                         .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due");
+
+                    b.HasIndex("CarePlanId", "OwnerTeamId", "Status", "Due")
+                        .HasDatabaseName("ix_care_plan_activity_care_plan_id_owner_team_id_status_due");
 
                     b.ToTable("care_plan_activity", (string)null);
                 });
@@ -728,6 +728,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_care_plan_change");
 
+                    b.HasIndex("CarePlanId", "At")
+                        .HasDatabaseName("ix_care_plan_change_care_plan_id_at");
+
                     b.HasIndex("CarePlanId", "Id")
                         .HasDatabaseName("ix_care_plan_change_care_plan_id_id");
 
@@ -749,6 +752,10 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
                         .HasColumnName("accepted_by_name");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
@@ -829,6 +836,15 @@ namespace JoinedUp.Storage.Migrations.Sqlite
 
                     b.HasIndex("ToTeamId", "Status", "DueAt")
                         .HasDatabaseName("ix_care_task_to_team_id_status_due_at");
+
+                    b.HasIndex("PatientId", "Kind", "Status", "DueAt")
+                        .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at");
+
+                    b.HasIndex("ToTeamId", "EscalationLevel", "Status", "DueAt")
+                        .HasDatabaseName("ix_care_task_to_team_id_escalation_level_status_due_at");
+
+                    b.HasIndex("PatientId", "ToTeamId", "Status", "Kind", "DueAt")
+                        .HasDatabaseName("ix_care_task_patient_id_to_team_id_status_kind_due_at");
 
                     b.ToTable("care_task", (string)null);
                 });
@@ -2285,6 +2301,12 @@ namespace JoinedUp.Storage.Migrations.Sqlite
 
                     b.HasIndex("TeamId", "EndedAt")
                         .HasDatabaseName("ix_care_relationship_team_id_ended_at");
+
+                    b.HasIndex("TeamId", "Kind", "EndedAt", "PatientId")
+                        .HasDatabaseName("ix_care_relationship_team_id_kind_ended_at_patient_id");
+
+                    b.HasIndex("StaffMemberId", "Kind", "EndedAt", "PatientId", "StartedAt")
+                        .HasDatabaseName("ix_care_relationship_staff_member_id_kind_ended_at_patient_id_started_at");
 
                     b.ToTable("care_relationship", (string)null);
                 });

@@ -1,0 +1,119 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace JoinedUp.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class CareWorklistIndexes : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_activity_care_plan_id",
+                table: "care_plan_activity");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_patient_id_status",
+                table: "care_plan");
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "completed_at",
+                table: "care_task",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_task_patient_id_kind_status_due_at",
+                table: "care_task",
+                columns: new[] { "patient_id", "kind", "status", "due_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_task_patient_id_to_team_id_status_kind_due_at",
+                table: "care_task",
+                columns: new[] { "patient_id", "to_team_id", "status", "kind", "due_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_task_to_team_id_escalation_level_status_due_at",
+                table: "care_task",
+                columns: new[] { "to_team_id", "escalation_level", "status", "due_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~",
+                table: "care_relationship",
+                columns: new[] { "staff_member_id", "kind", "ended_at", "patient_id", "started_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_relationship_team_id_kind_ended_at_patient_id",
+                table: "care_relationship",
+                columns: new[] { "team_id", "kind", "ended_at", "patient_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_change_care_plan_id_at",
+                table: "care_plan_change",
+                columns: new[] { "care_plan_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_activity_care_plan_id_owner_team_id_status_due",
+                table: "care_plan_activity",
+                columns: new[] { "care_plan_id", "owner_team_id", "status", "due" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_patient_id_status_review_due",
+                table: "care_plan",
+                columns: new[] { "patient_id", "status", "review_due" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_care_task_patient_id_kind_status_due_at",
+                table: "care_task");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_task_patient_id_to_team_id_status_kind_due_at",
+                table: "care_task");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_task_to_team_id_escalation_level_status_due_at",
+                table: "care_task");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~",
+                table: "care_relationship");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_relationship_team_id_kind_ended_at_patient_id",
+                table: "care_relationship");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_change_care_plan_id_at",
+                table: "care_plan_change");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_activity_care_plan_id_owner_team_id_status_due",
+                table: "care_plan_activity");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_patient_id_status_review_due",
+                table: "care_plan");
+
+            migrationBuilder.DropColumn(
+                name: "completed_at",
+                table: "care_task");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_activity_care_plan_id",
+                table: "care_plan_activity",
+                column: "care_plan_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_patient_id_status",
+                table: "care_plan",
+                columns: new[] { "patient_id", "status" });
+        }
+    }
+}
