@@ -273,6 +273,16 @@ public class WorklistTests
             Assert.True(response.StatusCode == (HttpStatusCode)422, $"{url}: {(int)response.StatusCode}");
             Assert.False(string.IsNullOrWhiteSpace((await SecureApp.JsonAsync(response)).GetProperty("detail").GetString()));
         }
+        // The page: the caseload with a link to the record, the lead's teams, a bad cursor explained; a navigator gets the at-risk tab.
+        var demo = await app.DemoPatientAsync();
+        var html = await nurse.GetStringAsync("/care");
+        Assert.Contains("data-testid=\"caseload\"", html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/record/{demo}\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"team-counts\"", await nurse.GetStringAsync("/care?tab=team"), StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"errors\"", await nurse.GetStringAsync("/care?after=nonsense"), StringComparison.Ordinal);
+        using var navigator = await app.SignInAsync(SecureApp.Email(Roles.CareNavigator));
+        Assert.Contains("data-testid=\"at-risk-empty\"", await navigator.GetStringAsync("/care?tab=at-risk"), StringComparison.Ordinal);
+
         // Someone without task.manage is refused by the gate.
         using var commissioner = await app.SignInAsync(SecureApp.Email(Roles.Commissioner));
         Assert.Equal(HttpStatusCode.Forbidden, (await commissioner.GetAsync("/api/care/worklists/caseload")).StatusCode);
