@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using JoinedUp.Care;
 using JoinedUp.Security;
 using JoinedUp.Web.Security;
@@ -16,6 +18,19 @@ internal static class CareWorklistApi
     public static void MapCareWorklistApi(this WebApplication app)
     {
         var group = app.MapGroup("/api/care/worklists").WithTags("Care");
+        // The time spent in the endpoint up to the response starting, for the benchmark (bench/RESULTS.md, issue 6) and for
+        // anyone looking at a slow worklist in the browser's network panel.
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            var response = context.HttpContext.Response;
+            response.OnStarting(() =>
+            {
+                response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture, $"app;dur={Stopwatch.GetElapsedTime(start).TotalMilliseconds:F2}");
+                return Task.CompletedTask;
+            });
+            return await next(context).ConfigureAwait(false);
+        });
 
         group.MapGet("/caseload", (string? filter, string? after, int? limit, HttpContext http, CareWorklists worklists, CancellationToken ct) =>
                 Answer(async () =>
