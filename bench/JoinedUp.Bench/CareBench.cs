@@ -209,19 +209,22 @@ internal static class CareBench
                     PatientId = person.Patient, EpisodeId = person.Episode.Id, Kind = kind, FromTeamId = from, ToTeamId = to, Description = "Bench task", DueAt = due, CreatedAt = created,
                     CreatedByName = "Bench clinician",
                 };
+                // Most past-due work is done: 85% of past-due tasks are completed (or accepted, for hand-overs).
                 var roll = rng.NextDouble();
                 if (kind == CareTaskKind.HandOver)
                 {
-                    task.Status = roll < 0.8 ? CareTaskStatus.Accepted : roll < 0.85 ? CareTaskStatus.Rejected : CareTaskStatus.Requested;
+                    task.Status = due < now
+                        ? roll < 0.85 ? CareTaskStatus.Accepted : roll < 0.90 ? CareTaskStatus.Rejected : CareTaskStatus.Requested
+                        : roll < 0.5 ? CareTaskStatus.Accepted : CareTaskStatus.Requested;
                     if (task.Status == CareTaskStatus.Accepted)
                     {
-                        task.AcceptedAt = Min(created.AddHours(rng.Next(1, 72)), now);
+                        task.AcceptedAt = Min(created.AddHours(rng.Next(1, 48)), now);
                         task.AcceptedByName = "Bench clinician";
                     }
                 }
                 else
                 {
-                    task.Status = roll < 0.55 && due < now ? CareTaskStatus.Completed : kind == CareTaskKind.PlanReview && roll < 0.7 ? CareTaskStatus.Requested : CareTaskStatus.Accepted;
+                    task.Status = due < now && roll < 0.85 ? CareTaskStatus.Completed : kind == CareTaskKind.PlanReview && rng.NextDouble() < 0.5 ? CareTaskStatus.Requested : CareTaskStatus.Accepted;
                     task.AcceptedAt = task.Status == CareTaskStatus.Requested ? null : created;
                     task.AcceptedByName = task.AcceptedAt is null ? null : "Bench clinician";
                     if (task.Status == CareTaskStatus.Completed) task.CompletedAt = Min(due.AddHours(-rng.Next(0, 24)), now);

@@ -162,11 +162,18 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
             { At: null } => "k.next_due IS NULL AND k.pid > {5}",
             _ => "(k.next_due IS NULL OR k.next_due > {4} OR (k.next_due = {4} AND k.pid > {5}))",
         };
+        // The counts come from the same evaluation as the page (window functions over every row, before the page's
+        // filter and cursor), so each person's due dates are worked out once a request.
         var page = rows + $$"""
+            , counted AS (
+                SELECT k.*, COUNT(*) OVER () AS c_people, SUM(k.overdue) OVER () AS c_overdue, SUM(k.due_today) OVER () AS c_today, SUM(k.review_soon) OVER () AS c_review
+                FROM keyed k
+            )
             SELECT k.pid AS "PatientId", pt.family_name AS "FamilyName", pt.given_name AS "GivenName", pt.nhs_number AS "NhsNumber", pt.local_identifier AS "LocalIdentifier",
                 k.next_due AS "NextDueAt", k.task_due AS "TaskDueAt", k.activity_due AS "ActivityDue", k.review_due AS "ReviewDue",
-                k.overdue AS "Overdue", k.due_today AS "DueToday", k.review_soon AS "ReviewSoon"
-            FROM keyed k JOIN patient pt ON pt.id = k.pid
+                k.overdue AS "Overdue", k.due_today AS "DueToday", k.review_soon AS "ReviewSoon",
+                k.c_people AS "CountPeople", k.c_overdue AS "CountOverdue", k.c_today AS "CountDueToday", k.c_review AS "CountReviewDue"
+            FROM counted k JOIN patient pt ON pt.id = k.pid
             WHERE {{where}} AND {{keyset}}
             ORDER BY CASE WHEN k.next_due IS NULL THEN 1 ELSE 0 END, k.next_due, k.pid
             LIMIT {6}
@@ -177,7 +184,10 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
             """;
         object[] args = [now, today, endOfToday, reviewBy, cursor?.At ?? now, cursor?.Id ?? 0L, limit + 1];
         var found = await db.Database.SqlQueryRaw<CaseloadSql>(page, args).ToListAsync(ct).ConfigureAwait(false);
-        var c = (await db.Database.SqlQueryRaw<CaseloadCountSql>(counts, args).ToListAsync(ct).ConfigureAwait(false)).Single();
+        // An empty page (past the end, or nothing matches) carries no counts: only then are they read on their own.
+        var c = found.Count > 0
+            ? new CaseloadCountSql { People = found[0].CountPeople, Overdue = found[0].CountOverdue, DueToday = found[0].CountDueToday, ReviewDue = found[0].CountReviewDue }
+            : (await db.Database.SqlQueryRaw<CaseloadCountSql>(counts, args).ToListAsync(ct).ConfigureAwait(false)).Single();
         var more = found.Count > limit;
         var list = found.Take(limit).Select(r =>
         {
@@ -227,7 +237,7 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
                     (SELECT MIN(t.due_at) FROM care_task t WHERE t.patient_id = p.pid AND t.kind = 2 AND t.status IN (1, 2) AND t.due_at < {0}) AS followup_due,
                     (SELECT MAX(rt.first_contact_at) FROM referral rf JOIN referral_route rt ON rt.referral_id = rf.id WHERE rf.patient_id = p.pid) AS route_contact,
                     (SELECT MAX(t.accepted_at) FROM care_task t WHERE t.patient_id = p.pid AND t.kind = 1) AS handover_accepted,
-                    (SELECT MAX(t.completed_at) FROM care_task t WHERE t.patient_id = p.pid) AS task_completed,
+                    (SELECT MAX(t.completed_at) FROM care_task t WHERE t.patient_id = p.pid AND t.kind IN (1, 2, 3)) AS task_completed,
                     (SELECT MAX(ch.at) FROM care_plan cp JOIN care_plan_change ch ON ch.care_plan_id = cp.id WHERE cp.patient_id = p.pid) AS plan_changed
                 FROM people p
             ),
@@ -254,9 +264,17 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
         };
         var keyset = cursor is null ? "1 = 1" : "(k.waiting_since > {3} OR (k.waiting_since = {3} AND k.pid > {4}))";
         var page = rows + $$"""
+            , counted AS (
+                SELECT k.*, (SELECT COUNT(*) FROM people) AS c_navigated, COUNT(*) OVER () AS c_risk,
+                    SUM(CASE WHEN k.handover_due IS NOT NULL THEN 1 ELSE 0 END) OVER () AS c_handover,
+                    SUM(CASE WHEN k.followup_due IS NOT NULL THEN 1 ELSE 0 END) OVER () AS c_followup,
+                    SUM(k.quiet) OVER () AS c_quiet
+                FROM keyed k
+            )
             SELECT k.pid AS "PatientId", pt.family_name AS "FamilyName", pt.given_name AS "GivenName", pt.nhs_number AS "NhsNumber", pt.local_identifier AS "LocalIdentifier",
-                k.handover_due AS "HandOverDueAt", k.followup_due AS "FollowUpDueAt", k.last_contact AS "LastContactAt", k.since AS "Since", k.quiet AS "Quiet", k.waiting_since AS "WaitingSince"
-            FROM keyed k JOIN patient pt ON pt.id = k.pid
+                k.handover_due AS "HandOverDueAt", k.followup_due AS "FollowUpDueAt", k.last_contact AS "LastContactAt", k.since AS "Since", k.quiet AS "Quiet", k.waiting_since AS "WaitingSince",
+                k.c_navigated AS "CountNavigated", k.c_risk AS "CountAtRisk", k.c_handover AS "CountHandOver", k.c_followup AS "CountFollowUp", k.c_quiet AS "CountNoContact"
+            FROM counted k JOIN patient pt ON pt.id = k.pid
             WHERE {{where}} AND {{keyset}}
             ORDER BY k.waiting_since, k.pid
             LIMIT {5}
@@ -270,7 +288,9 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
             """;
         object[] args = [now, quietSince, staff, cursor?.At ?? now, cursor?.Id ?? 0L, limit + 1];
         var found = await db.Database.SqlQueryRaw<AtRiskSql>(page, args).ToListAsync(ct).ConfigureAwait(false);
-        var c = (await db.Database.SqlQueryRaw<AtRiskCountSql>(counts, args).ToListAsync(ct).ConfigureAwait(false)).Single();
+        var c = found.Count > 0
+            ? new AtRiskCountSql { Navigated = found[0].CountNavigated, AtRisk = found[0].CountAtRisk, HandOver = found[0].CountHandOver, FollowUp = found[0].CountFollowUp, NoContact = found[0].CountNoContact }
+            : (await db.Database.SqlQueryRaw<AtRiskCountSql>(counts, args).ToListAsync(ct).ConfigureAwait(false)).Single();
         var more = found.Count > limit;
         var list = found.Take(limit).Select(r =>
         {
@@ -315,12 +335,19 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
         var names = await db.Teams.AsNoTracking().Where(x => led.Contains(x.Id)).Select(x => new { x.Id, x.Name }).ToDictionaryAsync(x => x.Id, x => x.Name, ct).ConfigureAwait(false);
         var open = db.CareTasks.AsNoTracking().Where(x => x.ToTeamId != null && led.Contains(x.ToTeamId.Value)
             && (x.Status == CareTaskStatus.Requested || (x.Status == CareTaskStatus.Accepted && x.Kind != CareTaskKind.HandOver)));
-        var waiting = await open.Where(x => x.Kind == CareTaskKind.HandOver && x.Status == CareTaskStatus.Requested).GroupBy(x => x.ToTeamId!.Value)
-            .Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct).ConfigureAwait(false);
-        var overdue = await open.Where(x => x.DueAt < now).GroupBy(x => x.ToTeamId!.Value)
-            .Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct).ConfigureAwait(false);
-        var escalated = await open.Where(x => x.EscalationLevel == 2).GroupBy(x => x.ToTeamId!.Value)
-            .Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct).ConfigureAwait(false);
+        // One pass over the teams' open tasks, on the covering (to_team_id, status, due_at, kind, escalation_level) index.
+        var counted = await open.GroupBy(x => x.ToTeamId!.Value)
+            .Select(g => new
+            {
+                g.Key,
+                Waiting = g.Sum(x => x.Kind == CareTaskKind.HandOver && x.Status == CareTaskStatus.Requested ? 1 : 0),
+                Overdue = g.Sum(x => x.DueAt < now ? 1 : 0),
+                Escalated = g.Sum(x => x.EscalationLevel == 2 ? 1 : 0),
+            })
+            .ToListAsync(ct).ConfigureAwait(false);
+        var waiting = counted.ToDictionary(x => x.Key, x => x.Waiting);
+        var overdue = counted.ToDictionary(x => x.Key, x => x.Overdue);
+        var escalated = counted.ToDictionary(x => x.Key, x => x.Escalated);
         var caseload = await db.CareRelationships.AsNoTracking().Where(r => r.TeamId != null && led.Contains(r.TeamId.Value) && r.Kind == RelationshipKind.Caseload && r.EndedAt == null)
             .GroupBy(r => r.TeamId!.Value).Select(g => new { g.Key, N = g.Select(r => r.PatientId).Distinct().Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct).ConfigureAwait(false);
         var teams = led.Select(id => new TeamCounts(id, names.GetValueOrDefault(id, ""), waiting.GetValueOrDefault(id), overdue.GetValueOrDefault(id),
@@ -396,6 +423,10 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
         public int Overdue { get; set; }
         public int DueToday { get; set; }
         public int ReviewSoon { get; set; }
+        public long CountPeople { get; set; }
+        public long CountOverdue { get; set; }
+        public long CountDueToday { get; set; }
+        public long CountReviewDue { get; set; }
     }
 
     private sealed class CaseloadCountSql
@@ -419,6 +450,11 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
         public DateTime? Since { get; set; }
         public int Quiet { get; set; }
         public DateTime? WaitingSince { get; set; }
+        public long CountNavigated { get; set; }
+        public long CountAtRisk { get; set; }
+        public long CountHandOver { get; set; }
+        public long CountFollowUp { get; set; }
+        public long CountNoContact { get; set; }
     }
 
     private sealed class AtRiskCountSql

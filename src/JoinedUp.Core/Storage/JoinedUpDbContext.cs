@@ -518,14 +518,14 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("care_task");
             // The receiving team's worklist, the navigator's and the escalation job's.
-            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt });
+            // Also covering for the team lead's counts (one pass over a team's open tasks) and list (Care/Worklists.cs).
+            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt, x.Kind, x.EscalationLevel });
             e.HasIndex(x => new { x.Status, x.DueAt });
             e.HasIndex(x => new { x.PatientId, x.Status });
             // Care worklists: per person, the team's next open task (caseload) and overdue hand-overs and follow-ups
-            // (navigator); per team, the lead's escalated, waiting and overdue tasks in due order.
+            // and the last hand-over accepted or task completed (navigator).
             e.HasIndex(x => new { x.PatientId, x.ToTeamId, x.Status, x.Kind, x.DueAt });
-            e.HasIndex(x => new { x.PatientId, x.Kind, x.Status, x.DueAt });
-            e.HasIndex(x => new { x.ToTeamId, x.EscalationLevel, x.Status, x.DueAt });
+            e.HasIndex(x => new { x.PatientId, x.Kind, x.Status, x.DueAt, x.AcceptedAt, x.CompletedAt });
             e.Property(x => x.Description).HasMaxLength(1000);
             e.Property(x => x.CreatedByName).HasMaxLength(200);
             e.Property(x => x.AcceptedByName).HasMaxLength(200);

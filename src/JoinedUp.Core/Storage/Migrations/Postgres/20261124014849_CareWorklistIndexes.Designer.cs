@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace JoinedUp.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresJoinedUpDbContext))]
-    [Migration("20261124012711_CareWorklistIndexes")]
+    [Migration("20261124014849_CareWorklistIndexes")]
     partial class CareWorklistIndexes
     {
         /// <inheritdoc />
@@ -860,17 +860,14 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("Status", "DueAt")
                         .HasDatabaseName("ix_care_task_status_due_at");
 
-                    b.HasIndex("ToTeamId", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at");
-
-                    b.HasIndex("PatientId", "Kind", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at");
-
-                    b.HasIndex("ToTeamId", "EscalationLevel", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_to_team_id_escalation_level_status_due_at");
-
                     b.HasIndex("PatientId", "ToTeamId", "Status", "Kind", "DueAt")
                         .HasDatabaseName("ix_care_task_patient_id_to_team_id_status_kind_due_at");
+
+                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel")
+                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level");
+
+                    b.HasIndex("PatientId", "Kind", "Status", "DueAt", "AcceptedAt", "CompletedAt")
+                        .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~");
 
                     b.ToTable("care_task", (string)null);
                 });

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace JoinedUp.Storage.Migrations.Sqlite
+namespace JoinedUp.Storage.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class CareWorklistIndexes : Migration
@@ -11,6 +11,10 @@ namespace JoinedUp.Storage.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "ix_care_task_to_team_id_status_due_at",
+                table: "care_task");
+
             migrationBuilder.DropIndex(
                 name: "ix_care_plan_activity_care_plan_id",
                 table: "care_plan_activity");
@@ -22,13 +26,13 @@ namespace JoinedUp.Storage.Migrations.Sqlite
             migrationBuilder.AddColumn<DateTime>(
                 name: "completed_at",
                 table: "care_task",
-                type: "TEXT",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_care_task_patient_id_kind_status_due_at",
+                name: "ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~",
                 table: "care_task",
-                columns: new[] { "patient_id", "kind", "status", "due_at" });
+                columns: new[] { "patient_id", "kind", "status", "due_at", "accepted_at", "completed_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_care_task_patient_id_to_team_id_status_kind_due_at",
@@ -36,12 +40,12 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 columns: new[] { "patient_id", "to_team_id", "status", "kind", "due_at" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_care_task_to_team_id_escalation_level_status_due_at",
+                name: "ix_care_task_to_team_id_status_due_at_kind_escalation_level",
                 table: "care_task",
-                columns: new[] { "to_team_id", "escalation_level", "status", "due_at" });
+                columns: new[] { "to_team_id", "status", "due_at", "kind", "escalation_level" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_started_at",
+                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~",
                 table: "care_relationship",
                 columns: new[] { "staff_member_id", "kind", "ended_at", "patient_id", "started_at" });
 
@@ -70,7 +74,7 @@ namespace JoinedUp.Storage.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropIndex(
-                name: "ix_care_task_patient_id_kind_status_due_at",
+                name: "ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~",
                 table: "care_task");
 
             migrationBuilder.DropIndex(
@@ -78,11 +82,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 table: "care_task");
 
             migrationBuilder.DropIndex(
-                name: "ix_care_task_to_team_id_escalation_level_status_due_at",
+                name: "ix_care_task_to_team_id_status_due_at_kind_escalation_level",
                 table: "care_task");
 
             migrationBuilder.DropIndex(
-                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_started_at",
+                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~",
                 table: "care_relationship");
 
             migrationBuilder.DropIndex(
@@ -104,6 +108,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "completed_at",
                 table: "care_task");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_task_to_team_id_status_due_at",
+                table: "care_task",
+                columns: new[] { "to_team_id", "status", "due_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_care_plan_activity_care_plan_id",

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace JoinedUp.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteJoinedUpDbContext))]
-    [Migration("20261124012707_CareWorklistIndexes")]
+    [Migration("20261124014845_CareWorklistIndexes")]
     partial class CareWorklistIndexes
     {
         /// <inheritdoc />
@@ -837,17 +837,14 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasIndex("Status", "DueAt")
                         .HasDatabaseName("ix_care_task_status_due_at");
 
-                    b.HasIndex("ToTeamId", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at");
-
-                    b.HasIndex("PatientId", "Kind", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at");
-
-                    b.HasIndex("ToTeamId", "EscalationLevel", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_to_team_id_escalation_level_status_due_at");
-
                     b.HasIndex("PatientId", "ToTeamId", "Status", "Kind", "DueAt")
                         .HasDatabaseName("ix_care_task_patient_id_to_team_id_status_kind_due_at");
+
+                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel")
+                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level");
+
+                    b.HasIndex("PatientId", "Kind", "Status", "DueAt", "AcceptedAt", "CompletedAt")
+                        .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at_accepted_at_completed_at");
 
                     b.ToTable("care_task", (string)null);
                 });
