@@ -325,6 +325,18 @@ internal static class CareBench
             {
                 Console.WriteLine($"  {path}: {Summary(await c.GetStringAsync(path))}");
             }
+            // Correctness at scale: walking every page gives each person once, in order, as many as the counts say.
+            foreach (var (c, path, count, key) in new[]
+            {
+                (nurses[0], "/api/care/worklists/caseload?limit=50", "people", "nextDueAt"),
+                (nurses[0], "/api/care/worklists/caseload?filter=overdue&limit=50", "overdue", "nextDueAt"),
+                (nurses[0], "/api/care/worklists/caseload?filter=due-today&limit=50", "dueToday", "nextDueAt"),
+                (nurses[0], "/api/care/worklists/caseload?filter=review-due&limit=50", "reviewDue", "nextDueAt"),
+                (navigators[0], "/api/care/worklists/at-risk?limit=50", "atRisk", "waitingSince"),
+            })
+            {
+                Console.WriteLine($"  walk {path}: {await WalkAsync(c, path, count, key)}");
+            }
             var targets = new (string Name, List<HttpClient> Callers, string Path)[]
             {
                 ("navigator at-risk, first page (50)", navigators, "/api/care/worklists/at-risk?limit=50"),
@@ -349,6 +361,37 @@ internal static class CareBench
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
         }
+    }
+
+    private static async Task<string> WalkAsync(HttpClient c, string path, string countName, string key)
+    {
+        var seen = new HashSet<long>();
+        var pages = 0;
+        var ordered = true;
+        (DateTime? At, long Id)? last = null;
+        string? next = null;
+        var expected = -1;
+        do
+        {
+            var root = System.Text.Json.JsonDocument.Parse(await c.GetStringAsync(path + (next is null ? "" : "&after=" + Uri.EscapeDataString(next)))).RootElement;
+            if (expected < 0) expected = root.GetProperty("counts").GetProperty(countName).GetInt32();
+            pages++;
+            foreach (var row in root.GetProperty("rows").EnumerateArray())
+            {
+                var id = row.GetProperty("patientId").GetInt64();
+                if (!seen.Add(id)) return $"FAILED: {id} twice (page {pages})";
+                DateTime? at = row.GetProperty(key).ValueKind == System.Text.Json.JsonValueKind.Null ? null : row.GetProperty(key).GetDateTime();
+                if (last is { } l)
+                {
+                    var before = l.At is null ? at is null && l.Id < id : at is null || at > l.At || (at == l.At && l.Id < id);
+                    ordered &= before;
+                }
+                last = (at, id);
+            }
+            next = root.GetProperty("next").ValueKind == System.Text.Json.JsonValueKind.String ? root.GetProperty("next").GetString() : null;
+        }
+        while (next is not null);
+        return $"{pages} pages, {seen.Count:N0} rows, counts say {expected:N0}, in order: {ordered} => {(seen.Count == expected && ordered ? "OK" : "FAILED")}";
     }
 
     private static TimeSpan CpuOf(Process p)

@@ -126,17 +126,110 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
             return new CaseloadPage([], new CaseloadCounts(0, 0, 0, 0), filter, null);
         }
         var t = Ids(teams);
-        // {0} now, {1} today, {2} end of today (UTC), {3} review-by date, {4} cursor time, {5} cursor patient, {6} limit + 1
+        var onCaseload = $"r.team_id IN ({t}) AND r.kind = 1 AND r.ended_at IS NULL";
+
+        // The page. Sorting people by their next due item would mean working out every person's next due item, and a
+        // team's caseload runs to thousands. So the candidates come first: the team's open tasks and activities in due
+        // order from the cursor on (a few hundred index entries), whose people are the only ones who can be next. Their
+        // rows are exact up to the cut (the due time of the last item read, when more were left): anyone due before it
+        // has an item among those read. Too few rows before the cut reads four times as many; at the end of the list,
+        // or with nobody left with anything due, the whole caseload is worked out (only the last pages pay for that).
+        List<CaseloadSql>? found = null;
+        if (filter != CaseloadFilter.ReviewDue && cursor is not { At: null })
+        {
+            var taskBound = filter switch { CaseloadFilter.Overdue => now, CaseloadFilter.DueToday => endOfToday, _ => Far };
+            // An activity's day may be today for a person who is overdue on a task: read today's activities for both filters.
+            var activityBound = filter == CaseloadFilter.All ? DateOnly.MaxValue : today;
+            for (var take = (limit + 1) * 4; take <= 20_000 && found is null; take *= 4)
+            {
+                var (people, cut, exhausted) = await CandidatesAsync(t, cursor?.At, taskBound, activityBound, take, ct).ConfigureAwait(false);
+                if (people.Count == 0 && !exhausted) continue;
+                var rows = people.Count == 0 ? [] : await CaseloadRowsAsync(t, $"SELECT DISTINCT r.patient_id AS pid FROM care_relationship r WHERE {onCaseload} AND r.patient_id IN ({string.Join(",", people.Select(x => x.ToString(CultureInfo.InvariantCulture)))})",
+                    filter, cursor, limit, now, today, endOfToday, reviewBy, cut, ct).ConfigureAwait(false);
+                if (rows.Count > limit || (exhausted && filter != CaseloadFilter.All)) found = rows;
+                else if (exhausted) break; // the people with nothing due come next: the whole caseload below
+            }
+        }
+        found ??= await CaseloadRowsAsync(t, filter == CaseloadFilter.ReviewDue
+                ? $"SELECT DISTINCT r.patient_id AS pid FROM care_relationship r WHERE {onCaseload} AND EXISTS (SELECT 1 FROM care_plan cp WHERE cp.patient_id = r.patient_id AND cp.status <> 3 AND cp.review_due <= {{3}})"
+                : $"SELECT DISTINCT r.patient_id AS pid FROM care_relationship r WHERE {onCaseload}",
+            filter, cursor, limit, now, today, endOfToday, reviewBy, null, ct).ConfigureAwait(false);
+
+        // The counts, from the items rather than per person: overdue and due-today people are those with such an item.
+        var items = $"""
+            SELECT t.patient_id AS pid FROM care_task t WHERE t.to_team_id IN ({t}) AND {OpenTask} AND t.due_at < @TaskBefore
+            UNION
+            SELECT cp.patient_id FROM care_plan_activity a JOIN care_plan cp ON cp.id = a.care_plan_id
+            WHERE a.owner_team_id IN ({t}) AND a.status IN (1, 2) AND a.due @Cmp {"{1}"} AND cp.status <> 3
+            """;
+        var caseloadOf = $"EXISTS (SELECT 1 FROM care_relationship r WHERE r.patient_id = x.pid AND {onCaseload})";
+        var counts = $"""
+            SELECT
+                (SELECT COUNT(DISTINCT r.patient_id) FROM care_relationship r WHERE {onCaseload}) AS "People",
+                (SELECT COUNT(*) FROM ({items.Replace("@TaskBefore", "{0}", StringComparison.Ordinal).Replace("@Cmp", "<", StringComparison.Ordinal)}) x WHERE {caseloadOf}) AS "Overdue",
+                (SELECT COUNT(*) FROM ({items.Replace("@TaskBefore", "{2}", StringComparison.Ordinal).Replace("@Cmp", "<=", StringComparison.Ordinal)}) x WHERE {caseloadOf}) AS "DueToday",
+                (SELECT COUNT(*) FROM (SELECT DISTINCT cp.patient_id AS pid FROM care_plan cp WHERE cp.status <> 3 AND cp.review_due <= {"{3}"}) x WHERE {caseloadOf}) AS "ReviewDue"
+            """;
+        var c = (await db.Database.SqlQueryRaw<CaseloadCountSql>(counts, now, today, endOfToday, reviewBy).ToListAsync(ct).ConfigureAwait(false)).Single();
+
+        var more = found.Count > limit;
+        var list = found.Take(limit).Select(r =>
+        {
+            var taskDue = Utc(r.TaskDueAt);
+            var what = r.NextDueAt is null ? null : taskDue is { } td && (r.ActivityDue is not { } ad || td <= ad.ToDateTime(TimeOnly.MinValue)) ? "task" : "activity";
+            return new CaseloadRow(r.PatientId, $"{r.FamilyName.ToUpperInvariant()}, {r.GivenName}", r.NhsNumber, r.LocalIdentifier, Utc(r.NextDueAt), what,
+                taskDue, r.ActivityDue, r.ReviewDue, r.Overdue == 1, r.DueToday == 1, r.ReviewSoon == 1);
+        }).ToList();
+        await AuditListAsync(who, "caseload", list.Count, ct).ConfigureAwait(false);
+        var last = list.LastOrDefault();
+        return new CaseloadPage(list, new CaseloadCounts((int)c.People, (int)c.Overdue, (int)c.DueToday, (int)c.ReviewDue), filter,
+            more && last is not null ? Cursor(last.NextDueAt, last.PatientId) : null);
+    }
+
+    /// <summary>"Later than anything": the cut when every item was read.</summary>
+    private static readonly DateTime Far = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>
+    /// The people of the first <paramref name="take"/> open tasks and activities of the teams due from
+    /// <paramref name="from"/> on, and the cut: the earliest of the last due times read from a list that had more.
+    /// </summary>
+    private async Task<(List<long> People, DateTime Cut, bool Exhausted)> CandidatesAsync(string teams, DateTime? from, DateTime taskBefore, DateOnly activityUpTo, int take, CancellationToken ct)
+    {
+        var start = from ?? new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var taskSql = $"""
+            SELECT t.patient_id AS "PatientId", t.due_at AS "DueAt" FROM care_task t
+            WHERE t.to_team_id IN ({teams}) AND {OpenTask} AND t.due_at >= {"{0}"} AND t.due_at < {"{1}"}
+            ORDER BY t.due_at LIMIT {"{2}"}
+            """;
+        var activitySql = $"""
+            SELECT cp.patient_id AS "PatientId", a.due AS "Due" FROM care_plan_activity a JOIN care_plan cp ON cp.id = a.care_plan_id
+            WHERE a.owner_team_id IN ({teams}) AND a.status IN (1, 2) AND a.due IS NOT NULL AND a.due >= {"{0}"} AND a.due <= {"{1}"} AND cp.status <> 3
+            ORDER BY a.due LIMIT {"{2}"}
+            """;
+        var tasks = await db.Database.SqlQueryRaw<TaskDueSql>(taskSql, start, taskBefore, take).ToListAsync(ct).ConfigureAwait(false);
+        var activities = await db.Database.SqlQueryRaw<ActivityDueSql>(activitySql, DateOnly.FromDateTime(start), activityUpTo, take).ToListAsync(ct).ConfigureAwait(false);
+        var cut = Far;
+        if (tasks.Count == take) cut = DateTime.SpecifyKind(tasks[^1].DueAt, DateTimeKind.Utc);
+        if (activities.Count == take && activities[^1].Due.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) is var day && day < cut) cut = day;
+        var people = tasks.Select(x => x.PatientId).Concat(activities.Select(x => x.PatientId)).Distinct().Order().ToList();
+        return (people, cut, cut == Far);
+    }
+
+    /// <summary>Works out next due, review and flags for the people <paramref name="peopleSql"/> selects, and returns the page (limit + 1 rows).</summary>
+    private async Task<List<CaseloadSql>> CaseloadRowsAsync(string teams, string peopleSql, CaseloadFilter filter, CursorKey? cursor, int limit, DateTime now, DateOnly today, DateTime endOfToday,
+        DateOnly reviewBy, DateTime? cut, CancellationToken ct)
+    {
+        var t = peopleSql;
+        // {0} now, {1} today, {2} end of today (UTC), {3} review-by date, {4} cursor time, {5} cursor patient, {6} limit + 1, {7} cut
         var rows = $$"""
             WITH people AS MATERIALIZED (
-                SELECT DISTINCT r.patient_id AS pid FROM care_relationship r
-                WHERE r.team_id IN ({{t}}) AND r.kind = 1 AND r.ended_at IS NULL
+                {{t}}
             ),
             due AS MATERIALIZED (
                 SELECT p.pid,
-                    (SELECT MIN(t.due_at) FROM care_task t WHERE t.patient_id = p.pid AND t.to_team_id IN ({{t}}) AND {{OpenTask}}) AS task_due,
+                    (SELECT MIN(t.due_at) FROM care_task t WHERE t.patient_id = p.pid AND t.to_team_id IN ({{teams}}) AND {{OpenTask}}) AS task_due,
                     (SELECT MIN(a.due) FROM care_plan cp JOIN care_plan_activity a ON a.care_plan_id = cp.id
-                        WHERE cp.patient_id = p.pid AND cp.status <> 3 AND a.owner_team_id IN ({{t}}) AND a.status IN (1, 2) AND a.due IS NOT NULL) AS activity_due,
+                        WHERE cp.patient_id = p.pid AND cp.status <> 3 AND a.owner_team_id IN ({{teams}}) AND a.status IN (1, 2) AND a.due IS NOT NULL) AS activity_due,
                     (SELECT MIN(cp.review_due) FROM care_plan cp WHERE cp.patient_id = p.pid AND cp.status <> 3) AS review_due
                 FROM people p
             ),
@@ -147,7 +240,18 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
                     CASE WHEN d.task_due < {2} OR d.activity_due <= {1} THEN 1 ELSE 0 END AS due_today,
                     CASE WHEN d.review_due <= {3} THEN 1 ELSE 0 END AS review_soon
                 FROM due d
+            ),
+            page AS (
+                SELECT k.* FROM keyed k
+                WHERE @filter AND @keyset AND @cut
+                ORDER BY CASE WHEN k.next_due IS NULL THEN 1 ELSE 0 END, k.next_due, k.pid
+                LIMIT {6}
             )
+            SELECT k.pid AS "PatientId", pt.family_name AS "FamilyName", pt.given_name AS "GivenName", pt.nhs_number AS "NhsNumber", pt.local_identifier AS "LocalIdentifier",
+                k.next_due AS "NextDueAt", k.task_due AS "TaskDueAt", k.activity_due AS "ActivityDue", k.review_due AS "ReviewDue",
+                k.overdue AS "Overdue", k.due_today AS "DueToday", k.review_soon AS "ReviewSoon"
+            FROM page k JOIN patient pt ON pt.id = k.pid
+            ORDER BY CASE WHEN k.next_due IS NULL THEN 1 ELSE 0 END, k.next_due, k.pid
             """;
         var where = filter switch
         {
@@ -162,44 +266,10 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
             { At: null } => "k.next_due IS NULL AND k.pid > {5}",
             _ => "(k.next_due IS NULL OR k.next_due > {4} OR (k.next_due = {4} AND k.pid > {5}))",
         };
-        // The counts come from the same evaluation as the page (window functions over every row, before the page's
-        // filter and cursor), so each person's due dates are worked out once a request.
-        var page = rows + $$"""
-            , counted AS (
-                SELECT k.*, COUNT(*) OVER () AS c_people, SUM(k.overdue) OVER () AS c_overdue, SUM(k.due_today) OVER () AS c_today, SUM(k.review_soon) OVER () AS c_review
-                FROM keyed k
-            )
-            SELECT k.pid AS "PatientId", pt.family_name AS "FamilyName", pt.given_name AS "GivenName", pt.nhs_number AS "NhsNumber", pt.local_identifier AS "LocalIdentifier",
-                k.next_due AS "NextDueAt", k.task_due AS "TaskDueAt", k.activity_due AS "ActivityDue", k.review_due AS "ReviewDue",
-                k.overdue AS "Overdue", k.due_today AS "DueToday", k.review_soon AS "ReviewSoon",
-                k.c_people AS "CountPeople", k.c_overdue AS "CountOverdue", k.c_today AS "CountDueToday", k.c_review AS "CountReviewDue"
-            FROM counted k JOIN patient pt ON pt.id = k.pid
-            WHERE {{where}} AND {{keyset}}
-            ORDER BY CASE WHEN k.next_due IS NULL THEN 1 ELSE 0 END, k.next_due, k.pid
-            LIMIT {6}
-            """;
-        var counts = rows + """
-            SELECT COUNT(*) AS "People", COALESCE(SUM(k.overdue), 0) AS "Overdue", COALESCE(SUM(k.due_today), 0) AS "DueToday", COALESCE(SUM(k.review_soon), 0) AS "ReviewDue"
-            FROM keyed k
-            """;
-        object[] args = [now, today, endOfToday, reviewBy, cursor?.At ?? now, cursor?.Id ?? 0L, limit + 1];
-        var found = await db.Database.SqlQueryRaw<CaseloadSql>(page, args).ToListAsync(ct).ConfigureAwait(false);
-        // An empty page (past the end, or nothing matches) carries no counts: only then are they read on their own.
-        var c = found.Count > 0
-            ? new CaseloadCountSql { People = found[0].CountPeople, Overdue = found[0].CountOverdue, DueToday = found[0].CountDueToday, ReviewDue = found[0].CountReviewDue }
-            : (await db.Database.SqlQueryRaw<CaseloadCountSql>(counts, args).ToListAsync(ct).ConfigureAwait(false)).Single();
-        var more = found.Count > limit;
-        var list = found.Take(limit).Select(r =>
-        {
-            var taskDue = Utc(r.TaskDueAt);
-            var what = r.NextDueAt is null ? null : taskDue is { } td && (r.ActivityDue is not { } ad || td <= ad.ToDateTime(TimeOnly.MinValue)) ? "task" : "activity";
-            return new CaseloadRow(r.PatientId, $"{r.FamilyName.ToUpperInvariant()}, {r.GivenName}", r.NhsNumber, r.LocalIdentifier, Utc(r.NextDueAt), what,
-                taskDue, r.ActivityDue, r.ReviewDue, r.Overdue == 1, r.DueToday == 1, r.ReviewSoon == 1);
-        }).ToList();
-        await AuditListAsync(who, "caseload", list.Count, ct).ConfigureAwait(false);
-        var last = list.LastOrDefault();
-        return new CaseloadPage(list, new CaseloadCounts((int)c.People, (int)c.Overdue, (int)c.DueToday, (int)c.ReviewDue), filter,
-            more && last is not null ? Cursor(last.NextDueAt, last.PatientId) : null);
+        var sql = rows.Replace("@filter", where, StringComparison.Ordinal).Replace("@keyset", keyset, StringComparison.Ordinal)
+            .Replace("@cut", cut is null ? "1 = 1" : "k.next_due < {7}", StringComparison.Ordinal);
+        object[] args = [now, today, endOfToday, reviewBy, cursor?.At ?? now, cursor?.Id ?? 0L, limit + 1, cut ?? Far];
+        return await db.Database.SqlQueryRaw<CaseloadSql>(sql, args).ToListAsync(ct).ConfigureAwait(false);
     }
 
     // ------------------------------------------------------------------ navigator: people at risk of being lost
@@ -423,10 +493,18 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
         public int Overdue { get; set; }
         public int DueToday { get; set; }
         public int ReviewSoon { get; set; }
-        public long CountPeople { get; set; }
-        public long CountOverdue { get; set; }
-        public long CountDueToday { get; set; }
-        public long CountReviewDue { get; set; }
+    }
+
+    private sealed class TaskDueSql
+    {
+        public long PatientId { get; set; }
+        public DateTime DueAt { get; set; }
+    }
+
+    private sealed class ActivityDueSql
+    {
+        public long PatientId { get; set; }
+        public DateOnly Due { get; set; }
     }
 
     private sealed class CaseloadCountSql
