@@ -102,7 +102,8 @@ public sealed class CareWorklists(JoinedUpDbContext db, RecordAccessService acce
     private static string Ids(IEnumerable<int> ids) => string.Join(",", ids.Order().Select(i => i.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Open for the team: requested, or accepted and not a hand-over (the escalation rule).</summary>
-    private const string OpenTask = "(t.status = 1 OR (t.status = 2 AND t.kind <> 1))";
+    /// <remarks>Written as an IN on status (an index seek on to_team_id, status, due_at) with the kind checked from the same index.</remarks>
+    private const string OpenTask = "(t.status IN (1, 2) AND (t.status = 1 OR t.kind <> 1))";
 
     // ------------------------------------------------------------------ clinician: my caseload
 

@@ -480,7 +480,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.HasIndex(x => x.EpisodeId).IsUnique();
             // Covering for the caseload worklist's plan review date.
             e.HasIndex(x => new { x.PatientId, x.Status, x.ReviewDue });
-            e.HasIndex(x => x.ReviewDue);
+            // Plans due for review, covering (the caseload worklist's review count and filter).
+            e.HasIndex(x => new { x.ReviewDue, x.Status, x.PatientId });
             e.Property(x => x.Title).HasMaxLength(200);
             e.Property(x => x.AgreedByName).HasMaxLength(200);
             e.Property(x => x.AgreementNote).HasMaxLength(500);
@@ -505,7 +506,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.ToTable("care_plan_activity");
             // Covering for the caseload worklist's next activity owned by the team.
             e.HasIndex(x => new { x.CarePlanId, x.OwnerTeamId, x.Status, x.Due });
-            e.HasIndex(x => new { x.OwnerTeamId, x.Status, x.Due });
+            // A team's open activities in due order, with their plan (caseload worklist candidates and counts).
+            e.HasIndex(x => new { x.OwnerTeamId, x.Status, x.Due, x.CarePlanId });
             e.Property(x => x.Description).HasMaxLength(500);
             e.Property(x => x.LastUpdatedBy).HasMaxLength(200);
             e.Property(x => x.VersionId).IsConcurrencyToken();
@@ -519,7 +521,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.ToTable("care_task");
             // The receiving team's worklist, the navigator's and the escalation job's.
             // Also covering for the team lead's counts (one pass over a team's open tasks) and list (Care/Worklists.cs).
-            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt, x.Kind, x.EscalationLevel });
+            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt, x.Kind, x.EscalationLevel, x.PatientId });
             e.HasIndex(x => new { x.Status, x.DueAt });
             e.HasIndex(x => new { x.PatientId, x.Status });
             // Care worklists: per person, the team's next open task (caseload) and overdue hand-overs and follow-ups

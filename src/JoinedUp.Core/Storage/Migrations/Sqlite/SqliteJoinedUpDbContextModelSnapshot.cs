@@ -588,11 +588,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .IsUnique()
                         .HasDatabaseName("ix_care_plan_episode_id");
 
-                    b.HasIndex("ReviewDue")
-                        .HasDatabaseName("ix_care_plan_review_due");
-
                     b.HasIndex("PatientId", "Status", "ReviewDue")
                         .HasDatabaseName("ix_care_plan_patient_id_status_review_due");
+
+                    b.HasIndex("ReviewDue", "Status", "PatientId")
+                        .HasDatabaseName("ix_care_plan_review_due_status_patient_id");
 
                     b.ToTable("care_plan", (string)null);
                 });
@@ -662,11 +662,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasIndex("OwnerStaffMemberId")
                         .HasDatabaseName("ix_care_plan_activity_owner_staff_member_id");
 
-                    b.HasIndex("OwnerTeamId", "Status", "Due")
-                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due");
-
                     b.HasIndex("CarePlanId", "OwnerTeamId", "Status", "Due")
                         .HasDatabaseName("ix_care_plan_activity_care_plan_id_owner_team_id_status_due");
+
+                    b.HasIndex("OwnerTeamId", "Status", "Due", "CarePlanId")
+                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due_care_plan_id");
 
                     b.ToTable("care_plan_activity", (string)null);
                 });
@@ -837,11 +837,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasIndex("PatientId", "ToTeamId", "Status", "Kind", "DueAt")
                         .HasDatabaseName("ix_care_task_patient_id_to_team_id_status_kind_due_at");
 
-                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel")
-                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level");
-
                     b.HasIndex("PatientId", "Kind", "Status", "DueAt", "AcceptedAt", "CompletedAt")
                         .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at_accepted_at_completed_at");
+
+                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel", "PatientId")
+                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level_patient_id");
 
                     b.ToTable("care_task", (string)null);
                 });

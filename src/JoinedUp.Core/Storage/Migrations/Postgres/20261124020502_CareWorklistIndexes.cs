@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace JoinedUp.Storage.Migrations.Sqlite
+namespace JoinedUp.Storage.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class CareWorklistIndexes : Migration
@@ -20,17 +20,25 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 table: "care_plan_activity");
 
             migrationBuilder.DropIndex(
+                name: "ix_care_plan_activity_owner_team_id_status_due",
+                table: "care_plan_activity");
+
+            migrationBuilder.DropIndex(
                 name: "ix_care_plan_patient_id_status",
+                table: "care_plan");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_review_due",
                 table: "care_plan");
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "completed_at",
                 table: "care_task",
-                type: "TEXT",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_care_task_patient_id_kind_status_due_at_accepted_at_completed_at",
+                name: "ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~",
                 table: "care_task",
                 columns: new[] { "patient_id", "kind", "status", "due_at", "accepted_at", "completed_at" });
 
@@ -40,12 +48,12 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 columns: new[] { "patient_id", "to_team_id", "status", "kind", "due_at" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_care_task_to_team_id_status_due_at_kind_escalation_level",
+                name: "ix_care_task_to_team_id_status_due_at_kind_escalation_level_pa~",
                 table: "care_task",
-                columns: new[] { "to_team_id", "status", "due_at", "kind", "escalation_level" });
+                columns: new[] { "to_team_id", "status", "due_at", "kind", "escalation_level", "patient_id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_started_at",
+                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~",
                 table: "care_relationship",
                 columns: new[] { "staff_member_id", "kind", "ended_at", "patient_id", "started_at" });
 
@@ -65,16 +73,26 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 columns: new[] { "care_plan_id", "owner_team_id", "status", "due" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_care_plan_activity_owner_team_id_status_due_care_plan_id",
+                table: "care_plan_activity",
+                columns: new[] { "owner_team_id", "status", "due", "care_plan_id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_care_plan_patient_id_status_review_due",
                 table: "care_plan",
                 columns: new[] { "patient_id", "status", "review_due" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_review_due_status_patient_id",
+                table: "care_plan",
+                columns: new[] { "review_due", "status", "patient_id" });
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropIndex(
-                name: "ix_care_task_patient_id_kind_status_due_at_accepted_at_completed_at",
+                name: "ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~",
                 table: "care_task");
 
             migrationBuilder.DropIndex(
@@ -82,11 +100,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 table: "care_task");
 
             migrationBuilder.DropIndex(
-                name: "ix_care_task_to_team_id_status_due_at_kind_escalation_level",
+                name: "ix_care_task_to_team_id_status_due_at_kind_escalation_level_pa~",
                 table: "care_task");
 
             migrationBuilder.DropIndex(
-                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_started_at",
+                name: "ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~",
                 table: "care_relationship");
 
             migrationBuilder.DropIndex(
@@ -102,7 +120,15 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 table: "care_plan_activity");
 
             migrationBuilder.DropIndex(
+                name: "ix_care_plan_activity_owner_team_id_status_due_care_plan_id",
+                table: "care_plan_activity");
+
+            migrationBuilder.DropIndex(
                 name: "ix_care_plan_patient_id_status_review_due",
+                table: "care_plan");
+
+            migrationBuilder.DropIndex(
+                name: "ix_care_plan_review_due_status_patient_id",
                 table: "care_plan");
 
             migrationBuilder.DropColumn(
@@ -120,9 +146,19 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                 column: "care_plan_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_care_plan_activity_owner_team_id_status_due",
+                table: "care_plan_activity",
+                columns: new[] { "owner_team_id", "status", "due" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_care_plan_patient_id_status",
                 table: "care_plan",
                 columns: new[] { "patient_id", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_care_plan_review_due",
+                table: "care_plan",
+                column: "review_due");
         }
     }
 }

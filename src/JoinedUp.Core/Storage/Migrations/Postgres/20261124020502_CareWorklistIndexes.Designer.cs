@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace JoinedUp.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresJoinedUpDbContext))]
-    [Migration("20261124014849_CareWorklistIndexes")]
+    [Migration("20261124020502_CareWorklistIndexes")]
     partial class CareWorklistIndexes
     {
         /// <inheritdoc />
@@ -608,11 +608,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("ix_care_plan_episode_id");
 
-                    b.HasIndex("ReviewDue")
-                        .HasDatabaseName("ix_care_plan_review_due");
-
                     b.HasIndex("PatientId", "Status", "ReviewDue")
                         .HasDatabaseName("ix_care_plan_patient_id_status_review_due");
+
+                    b.HasIndex("ReviewDue", "Status", "PatientId")
+                        .HasDatabaseName("ix_care_plan_review_due_status_patient_id");
 
                     b.ToTable("care_plan", (string)null);
                 });
@@ -684,11 +684,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("OwnerStaffMemberId")
                         .HasDatabaseName("ix_care_plan_activity_owner_staff_member_id");
 
-                    b.HasIndex("OwnerTeamId", "Status", "Due")
-                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due");
-
                     b.HasIndex("CarePlanId", "OwnerTeamId", "Status", "Due")
                         .HasDatabaseName("ix_care_plan_activity_care_plan_id_owner_team_id_status_due");
+
+                    b.HasIndex("OwnerTeamId", "Status", "Due", "CarePlanId")
+                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due_care_plan_id");
 
                     b.ToTable("care_plan_activity", (string)null);
                 });
@@ -863,11 +863,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("PatientId", "ToTeamId", "Status", "Kind", "DueAt")
                         .HasDatabaseName("ix_care_task_patient_id_to_team_id_status_kind_due_at");
 
-                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel")
-                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level");
-
                     b.HasIndex("PatientId", "Kind", "Status", "DueAt", "AcceptedAt", "CompletedAt")
                         .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~");
+
+                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel", "PatientId")
+                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level_pa~");
 
                     b.ToTable("care_task", (string)null);
                 });
