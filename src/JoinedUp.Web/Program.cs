@@ -42,6 +42,7 @@ builder.Services.AddScoped<JoinedUp.Care.CarePlanService>();
 builder.Services.AddScoped<JoinedUp.Care.NavigationService>();
 builder.Services.AddScoped<JoinedUp.Care.CareTaskQueries>();
 builder.Services.AddScoped<JoinedUp.Care.EscalationService>();
+builder.Services.AddScoped<JoinedUp.Care.CareWorklists>();
 builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
 builder.Services.AddScoped<JoinedUp.Care.MyCareService>();
 // After StartupTasks: the scheduler's tables come from the migrations it applies.
@@ -76,6 +77,7 @@ app.MapSecurityApi();
 app.MapSecurityForms();
 app.MapReferralApi();
 app.MapCarePlanApi();
+app.MapCareWorklistApi();
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

@@ -54,6 +54,7 @@ public sealed class CareTask
 
     public string? RejectionReason { get; set; }
 
+    /// <summary>When the owning team completed it: a contact, for the navigator's "no contact for N days".</summary>
     public DateTime? CompletedAt { get; set; }
 
     public string? CompletedByName { get; set; }

@@ -310,6 +310,9 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.HasIndex(x => new { x.PatientId, x.EndedAt });
             e.HasIndex(x => new { x.TeamId, x.EndedAt });
             e.HasIndex(x => new { x.StaffMemberId, x.EndedAt });
+            // Care worklists (Care/Worklists.cs): a team's caseload and a navigator's people, read from the index alone.
+            e.HasIndex(x => new { x.TeamId, x.Kind, x.EndedAt, x.PatientId });
+            e.HasIndex(x => new { x.StaffMemberId, x.Kind, x.EndedAt, x.PatientId, x.StartedAt });
             e.Property(x => x.Source).HasMaxLength(200);
             e.Property(x => x.EndReason).HasMaxLength(200);
             e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
@@ -475,8 +478,10 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.ToTable("care_plan");
             // One plan per person per episode.
             e.HasIndex(x => x.EpisodeId).IsUnique();
-            e.HasIndex(x => new { x.PatientId, x.Status });
-            e.HasIndex(x => x.ReviewDue);
+            // Covering for the caseload worklist's plan review date.
+            e.HasIndex(x => new { x.PatientId, x.Status, x.ReviewDue });
+            // Plans due for review, covering (the caseload worklist's review count and filter).
+            e.HasIndex(x => new { x.ReviewDue, x.Status, x.PatientId });
             e.Property(x => x.Title).HasMaxLength(200);
             e.Property(x => x.AgreedByName).HasMaxLength(200);
             e.Property(x => x.AgreementNote).HasMaxLength(500);
@@ -499,8 +504,10 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         b.Entity<CarePlanActivity>(e =>
         {
             e.ToTable("care_plan_activity");
-            e.HasIndex(x => x.CarePlanId);
-            e.HasIndex(x => new { x.OwnerTeamId, x.Status, x.Due });
+            // Covering for the caseload worklist's next activity owned by the team.
+            e.HasIndex(x => new { x.CarePlanId, x.OwnerTeamId, x.Status, x.Due });
+            // A team's open activities in due order, with their plan (caseload worklist candidates and counts).
+            e.HasIndex(x => new { x.OwnerTeamId, x.Status, x.Due, x.CarePlanId });
             e.Property(x => x.Description).HasMaxLength(500);
             e.Property(x => x.LastUpdatedBy).HasMaxLength(200);
             e.Property(x => x.VersionId).IsConcurrencyToken();
@@ -513,9 +520,14 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("care_task");
             // The receiving team's worklist, the navigator's and the escalation job's.
-            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt });
+            // Also covering for the team lead's counts (one pass over a team's open tasks) and list (Care/Worklists.cs).
+            e.HasIndex(x => new { x.ToTeamId, x.Status, x.DueAt, x.Kind, x.EscalationLevel, x.PatientId });
             e.HasIndex(x => new { x.Status, x.DueAt });
             e.HasIndex(x => new { x.PatientId, x.Status });
+            // Care worklists: per person, the team's next open task (caseload) and overdue hand-overs and follow-ups
+            // and the last hand-over accepted or task completed (navigator).
+            e.HasIndex(x => new { x.PatientId, x.ToTeamId, x.Status, x.Kind, x.DueAt });
+            e.HasIndex(x => new { x.PatientId, x.Kind, x.Status, x.DueAt, x.AcceptedAt, x.CompletedAt });
             e.Property(x => x.Description).HasMaxLength(1000);
             e.Property(x => x.CreatedByName).HasMaxLength(200);
             e.Property(x => x.AcceptedByName).HasMaxLength(200);
@@ -531,6 +543,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("care_plan_change");
             e.HasIndex(x => new { x.CarePlanId, x.Id });
+            // The navigator's "last contact": the latest change to the person's plan.
+            e.HasIndex(x => new { x.CarePlanId, x.At });
             e.Property(x => x.ItemKind).HasMaxLength(16);
             e.Property(x => x.ByName).HasMaxLength(200);
             e.Property(x => x.ByUserId).HasMaxLength(64);

@@ -52,6 +52,7 @@ public class PermissionMatrixTests
         ("/access/refer", Permission.ReferralCreate),
         ("/referrals", Permission.ReferralRead),
         ("/admin/triage-rules", Permission.TriageRulesManage),
+        ("/care", Permission.TaskManage),
     ];
 
     [Theory]

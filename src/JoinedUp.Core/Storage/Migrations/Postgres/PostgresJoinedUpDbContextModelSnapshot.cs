@@ -605,11 +605,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("ix_care_plan_episode_id");
 
-                    b.HasIndex("ReviewDue")
-                        .HasDatabaseName("ix_care_plan_review_due");
+                    b.HasIndex("PatientId", "Status", "ReviewDue")
+                        .HasDatabaseName("ix_care_plan_patient_id_status_review_due");
 
-                    b.HasIndex("PatientId", "Status")
-                        .HasDatabaseName("ix_care_plan_patient_id_status");
+                    b.HasIndex("ReviewDue", "Status", "PatientId")
+                        .HasDatabaseName("ix_care_plan_review_due_status_patient_id");
 
                     b.ToTable("care_plan", (string)null);
                 });
@@ -675,17 +675,17 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_care_plan_activity");
 
-                    b.HasIndex("CarePlanId")
-                        .HasDatabaseName("ix_care_plan_activity_care_plan_id");
-
                     b.HasIndex("GoalId")
                         .HasDatabaseName("ix_care_plan_activity_goal_id");
 
                     b.HasIndex("OwnerStaffMemberId")
                         .HasDatabaseName("ix_care_plan_activity_owner_staff_member_id");
 
-                    b.HasIndex("OwnerTeamId", "Status", "Due")
-                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due");
+                    b.HasIndex("CarePlanId", "OwnerTeamId", "Status", "Due")
+                        .HasDatabaseName("ix_care_plan_activity_care_plan_id_owner_team_id_status_due");
+
+                    b.HasIndex("OwnerTeamId", "Status", "Due", "CarePlanId")
+                        .HasDatabaseName("ix_care_plan_activity_owner_team_id_status_due_care_plan_id");
 
                     b.ToTable("care_plan_activity", (string)null);
                 });
@@ -748,6 +748,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_care_plan_change");
+
+                    b.HasIndex("CarePlanId", "At")
+                        .HasDatabaseName("ix_care_plan_change_care_plan_id_at");
 
                     b.HasIndex("CarePlanId", "Id")
                         .HasDatabaseName("ix_care_plan_change_care_plan_id_id");
@@ -859,8 +862,14 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("Status", "DueAt")
                         .HasDatabaseName("ix_care_task_status_due_at");
 
-                    b.HasIndex("ToTeamId", "Status", "DueAt")
-                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at");
+                    b.HasIndex("PatientId", "ToTeamId", "Status", "Kind", "DueAt")
+                        .HasDatabaseName("ix_care_task_patient_id_to_team_id_status_kind_due_at");
+
+                    b.HasIndex("PatientId", "Kind", "Status", "DueAt", "AcceptedAt", "CompletedAt")
+                        .HasDatabaseName("ix_care_task_patient_id_kind_status_due_at_accepted_at_complet~");
+
+                    b.HasIndex("ToTeamId", "Status", "DueAt", "Kind", "EscalationLevel", "PatientId")
+                        .HasDatabaseName("ix_care_task_to_team_id_status_due_at_kind_escalation_level_pa~");
 
                     b.ToTable("care_task", (string)null);
                 });
@@ -2361,6 +2370,12 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasIndex("TeamId", "EndedAt")
                         .HasDatabaseName("ix_care_relationship_team_id_ended_at");
+
+                    b.HasIndex("TeamId", "Kind", "EndedAt", "PatientId")
+                        .HasDatabaseName("ix_care_relationship_team_id_kind_ended_at_patient_id");
+
+                    b.HasIndex("StaffMemberId", "Kind", "EndedAt", "PatientId", "StartedAt")
+                        .HasDatabaseName("ix_care_relationship_staff_member_id_kind_ended_at_patient_id_~");
 
                     b.ToTable("care_relationship", (string)null);
                 });
