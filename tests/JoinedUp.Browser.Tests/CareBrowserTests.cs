@@ -46,13 +46,13 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await navigator.Locator("[data-testid=hand-over]").ClickAsync();
             await Expect(navigator.Locator("[data-testid=errors]")).ToContainTextAsync("cannot take this person");
             await Expect(navigator.Locator("#handover-note")).ToHaveValueAsync(note);
-            await Expect(navigator.Locator("[data-testid=tasks]")).ToHaveCountAsync(0);
+            await Expect(navigator.Locator("tr[data-task]", new() { HasText = "Hand-over" })).ToHaveCountAsync(0);
 
             // To adult community nursing: an open task until the nurses accept it.
             await navigator.SelectOptionAsync("#handover-service", "adult-community-nursing");
             await navigator.Locator("[data-testid=hand-over]").ClickAsync();
             await Expect(navigator.Locator("[data-testid=done]")).ToContainTextAsync("Handed over");
-            await Expect(navigator.Locator("[data-testid=tasks]")).ToContainTextAsync("waiting to be accepted");
+            await Expect(navigator.Locator("tr[data-task]", new() { HasText = "Hand-over" })).ToContainTextAsync("waiting to be accepted");
 
             // The nurse sees it on the team's list and accepts.
             var nurse = await Browsing.SignedInAsync(browser, app.BaseUrl, "nurse@demo.joinedup.example");
@@ -71,8 +71,8 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await nurse.Context.CloseAsync();
 
             // Back with the navigator: accepted, and one timeline shows the whole journey.
-            await navigator.ReloadAsync();
-            await Expect(navigator.Locator("[data-testid=tasks]")).ToContainTextAsync("accepted by");
+            await navigator.GotoAsync($"{app.BaseUrl}/record/{id}/care");
+            await Expect(navigator.Locator("tr[data-task]", new() { HasText = "Hand-over" })).ToContainTextAsync("accepted by");
             await Expect(navigator.Locator("[data-testid=journey]")).ToContainTextAsync("Hand-over to Adult community");
             await Expect(navigator.Locator("[data-testid=journey]")).ToContainTextAsync("accepted the hand-over");
             await navigator.Context.CloseAsync();

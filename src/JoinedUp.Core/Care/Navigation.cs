@@ -93,6 +93,12 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         }
         if (service.TeamId is not { } toTeam) return new(CareOutcome.Invalid, null, $"{service.Name} has no team to receive hand-overs yet: choose another service.");
         if (who.TeamIds.Contains(toTeam)) return new(CareOutcome.Invalid, null, "That is your own team: a hand-over moves the person to another service.");
+        var waiting = await db.CareTasks.AsNoTracking().Where(t => t.PatientId == patientId && t.ToTeamId == toTeam && t.Kind == CareTaskKind.HandOver && t.Status == CareTaskStatus.Requested)
+            .Select(t => new { t.CreatedAt, t.CreatedByName }).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        if (waiting is not null)
+        {
+            return new(CareOutcome.Invalid, null, $"{service.Name} already has a hand-over for this person, sent by {waiting.CreatedByName} at {UkClock.ToLocal(waiting.CreatedAt):HH:mm} on {UkClock.ToLocal(waiting.CreatedAt):d MMM}, waiting to be accepted. It escalates if nobody accepts it in time.");
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         var person = await db.Patients.AsNoTracking().Where(p => p.Id == patientId)
             .Select(p => new { p.BirthDate, p.Postcode, Registered = p.RegisteredPracticeId != null }).FirstAsync(ct).ConfigureAwait(false);

@@ -99,6 +99,10 @@ public class NavigationTests
         var sent = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "adult-psychology", note = "Low mood since the ulcer, would like to talk to someone" });
         Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
         var taskId = (await SecureApp.JsonAsync(sent)).GetProperty("id").GetInt64();
+        // Sent twice (a double click, a page refreshed): the second is refused, naming the waiting one.
+        var twice = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "adult-psychology", note = "Low mood since the ulcer, would like to talk to someone" });
+        Assert.Equal((HttpStatusCode)422, twice.StatusCode);
+        Assert.Contains("already has a hand-over for this person", await twice.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var psychologist = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "adult-psychology"));
         var incoming = await SecureApp.JsonAsync(await psychologist.GetAsync("/api/care/tasks/incoming"));
         Assert.Contains(incoming.EnumerateArray(), t => t.GetProperty("id").GetInt64() == taskId && t.GetProperty("status").GetString() == "Requested");
