@@ -274,6 +274,9 @@ internal static class CareBench
         psi.Environment["Storage__Provider"] = storage.Provider.ToString();
         if (storage.Provider == StorageProvider.Sqlite) psi.Environment["Storage__SqlitePath"] = storage.SqlitePath;
         else psi.Environment["Storage__ConnectionString"] = storage.ConnectionString;
+        // The background jobs would change the lists while they are walked and timed (the plan review reminders add
+        // a task for every plan due for review): the bench measures the worklists on a fixed workload.
+        psi.Environment["Scheduler__Enabled"] = "false";
         psi.Environment["Security__RequireHttps"] = "false";
         psi.Environment["Security__SignInAttemptsPerMinute"] = "10000";
         psi.Environment["Serilog__MinimumLevel__Default"] = "Warning";

@@ -23,6 +23,17 @@ internal static class Browsing
         return page;
     }
 
+    /// <summary>
+    /// Saves a full-page screenshot when JOINEDUP_SCREENSHOTS names a folder (for looking at the pages a journey went
+    /// through); does nothing otherwise.
+    /// </summary>
+    public static async Task ShotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("JOINEDUP_SCREENSHOTS") is not { Length: > 0 } folder) return;
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+
     /// <summary>No serious or critical axe violations on the page as it stands.</summary>
     public static async Task NoSeriousAxeViolationsAsync(IPage page)
     {

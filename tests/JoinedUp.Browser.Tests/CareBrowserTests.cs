@@ -25,6 +25,8 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             // The stroke rehabilitation physiotherapist finds the person on the team's caseload.
             var rehab = await Browsing.SignedInAsync(browser, app.BaseUrl, "rehab@demo.joinedup.example");
             await rehab.GotoAsync($"{app.BaseUrl}/care?tab=caseload");
+            await Browsing.NoSeriousAxeViolationsAsync(rehab);
+            await Browsing.ShotAsync(rehab, "0-rehab-caseload");
             var person = rehab.Locator("[data-testid=caseload] tbody tr a[href^='/record/']").First;
             var id = long.Parse(RecordLink().Match(await person.GetAttributeAsync("href") ?? "").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             await rehab.Context.CloseAsync();
@@ -38,6 +40,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(navigator.Locator("[data-testid=goal]").First).ToContainTextAsync("cup of tea");
             await Expect(navigator.Locator("[data-testid=journey]")).ToContainTextAsync("Referred to Stroke rehabilitation");
             await Browsing.NoSeriousAxeViolationsAsync(navigator);
+            await Browsing.ShotAsync(navigator, "1-navigator-care-plan");
 
             // A hand-over to a children's service is refused with the reason, and the note typed is kept.
             const string note = "Walking with a stick now; needs help with insulin at home while rehab finishes.";
@@ -62,6 +65,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(card).ToContainTextAsync("from Stroke");
             await Expect(card).ToContainTextAsync(note);
             await Browsing.NoSeriousAxeViolationsAsync(nurse);
+            await Browsing.ShotAsync(nurse, "2-nurse-team-list");
             await card.Locator("[data-testid=accept-hand-over]").ClickAsync();
             await Expect(nurse.Locator("[data-testid=done]")).ToContainTextAsync("Hand-over accepted");
             await Expect(nurse.Locator("[data-testid=team-task]", new() { HasText = name })).ToHaveCountAsync(0);
@@ -87,6 +91,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(patient.Locator("[data-testid=out-of-hours]")).ToContainTextAsync("111");
             await Expect(patient.Locator("[data-testid=upcoming]")).ToContainTextAsync("Phone call");
             await Browsing.NoSeriousAxeViolationsAsync(patient);
+            await Browsing.ShotAsync(patient, "3-patient-my-care");
             await patient.Locator("[data-testid=goal]").First.Locator("[data-testid=comment]").ClickAsync();
             await Expect(patient.Locator("[data-testid=errors]")).ToContainTextAsync("Write your comment first");
             var firstGoal = patient.Locator("[data-testid=goal]").First;
@@ -110,6 +115,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(carer.Locator("[data-testid=comments]").First).ToContainTextAsync("much more comfortable");
             await Expect(carer.Locator("[data-testid=agreed]")).ToBeVisibleAsync();
             await Browsing.NoSeriousAxeViolationsAsync(carer);
+            await Browsing.ShotAsync(carer, "4-carer-their-care");
             await carer.GotoAsync($"{app.BaseUrl}/my/plan?patient={id}");
             await Expect(carer.Locator("[data-testid=no-plan]")).ToContainTextAsync("not given you access");
             await Expect(carer.Locator("body")).Not.ToContainTextAsync("cup of tea");
