@@ -90,6 +90,7 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(patient.Locator("[data-testid=navigator]")).ToContainTextAsync("care navigator");
             await Expect(patient.Locator("[data-testid=out-of-hours]")).ToContainTextAsync("111");
             await Expect(patient.Locator("[data-testid=upcoming]")).ToContainTextAsync("Phone call");
+            await Expect(patient.Locator("[data-testid=upcoming] li", new() { HasText = "shower seat" })).ToContainTextAsync("(Your carer)");
             await Browsing.NoSeriousAxeViolationsAsync(patient);
             await Browsing.ShotAsync(patient, "3-patient-my-care");
             await patient.Locator("[data-testid=goal]").First.Locator("[data-testid=comment]").ClickAsync();
@@ -114,6 +115,8 @@ public partial class CareBrowserTests(RunningApp app) : IClassFixture<RunningApp
             await Expect(carer.Locator("[data-testid=goal]").First).ToContainTextAsync("Walk to the park");
             await Expect(carer.Locator("[data-testid=comments]").First).ToContainTextAsync("much more comfortable");
             await Expect(carer.Locator("[data-testid=agreed]")).ToBeVisibleAsync();
+            // Worded for the carer: the carer's own jobs are theirs.
+            await Expect(carer.Locator("[data-testid=upcoming] li", new() { HasText = "shower seat" })).ToContainTextAsync("(You)");
             await Browsing.NoSeriousAxeViolationsAsync(carer);
             await Browsing.ShotAsync(carer, "4-carer-their-care");
             await carer.GotoAsync($"{app.BaseUrl}/my/plan?patient={id}");

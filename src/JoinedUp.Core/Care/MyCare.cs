@@ -62,12 +62,13 @@ public sealed class MyCareService(JoinedUpDbContext db, RecordAccessService acce
         var referralViews = await referrals.ForPatientAsync(patientId, ct).ConfigureAwait(false);
         var navigator = await db.CareRelationships.AsNoTracking().Where(r => r.PatientId == patientId && r.Kind == RelationshipKind.Navigator && r.EndedAt == null)
             .Join(db.Staff, r => r.StaffMemberId, s => s.Id, (r, s) => new NavigatorContact(s.GivenName + " " + s.FamilyName, s.Email)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-        var upcoming = await UpcomingAsync(patientId, plan, referralViews, ct).ConfigureAwait(false);
+        var upcoming = await UpcomingAsync(patientId, plan, referralViews, asCarer: !own, ct).ConfigureAwait(false);
         var steps = await journey.BuildAsync(patientId, ct).ConfigureAwait(false);
         return (new MyCareView(patientId, name, !own, plan, referralViews, upcoming, navigator, steps), null);
     }
 
-    private async Task<IReadOnlyList<UpcomingContact>> UpcomingAsync(long patientId, CarePlanView? plan, IReadOnlyList<ReferralStatusView> referralViews, CancellationToken ct)
+    /// <summary>What is coming up, worded for whoever reads it: "you" is the patient, or the carer when a carer reads it.</summary>
+    private async Task<IReadOnlyList<UpcomingContact>> UpcomingAsync(long patientId, CarePlanView? plan, IReadOnlyList<ReferralStatusView> referralViews, bool asCarer, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var today = DateOnly.FromDateTime(UkClock.ToLocal(now));
@@ -80,19 +81,19 @@ public sealed class MyCareService(JoinedUpDbContext db, RecordAccessService acce
                 var whoDoes = a.OwnerKind switch
                 {
                     ActivityOwnerKind.Team when a.OwnerTeamId is { } t && teams.TryGetValue(t, out var n) => n,
-                    ActivityOwnerKind.Patient => "You",
-                    ActivityOwnerKind.Carer => "Your carer",
-                    _ => "Your care team",
+                    ActivityOwnerKind.Patient => asCarer ? "Them" : "You",
+                    ActivityOwnerKind.Carer => asCarer ? "You" : "Your carer",
+                    _ => "The care team",
                 };
                 items.Add(new(a.Due, a.Description, whoDoes, a.Due < today));
             }
-            if (plan.Plan.ReviewDue is { } review) items.Add(new(review, "Review of your care plan", "Your care team", review < today));
+            if (plan.Plan.ReviewDue is { } review) items.Add(new(review, asCarer ? "Review of their care plan" : "Review of your care plan", "The care team", review < today));
         }
         var followUps = await db.CareTasks.AsNoTracking().Where(t => t.PatientId == patientId && t.Kind == CareTaskKind.FollowUp && t.Status == CareTaskStatus.Accepted)
             .Select(t => new { t.DueAt, t.Description, t.ToTeamId }).ToListAsync(ct).ConfigureAwait(false);
         foreach (var f in followUps)
         {
-            items.Add(new(DateOnly.FromDateTime(UkClock.ToLocal(f.DueAt)), f.Description, f.ToTeamId is { } t && teams.TryGetValue(t, out var n) ? n : "Your care team", f.DueAt < now));
+            items.Add(new(DateOnly.FromDateTime(UkClock.ToLocal(f.DueAt)), f.Description, f.ToTeamId is { } t && teams.TryGetValue(t, out var n) ? n : "The care team", f.DueAt < now));
         }
         foreach (var route in referralViews.SelectMany(r => r.Routes).Where(r => r.FirstContactAt is null && !r.IsBooking && r.Status is RouteStatus.Waiting or RouteStatus.Accepted))
         {
