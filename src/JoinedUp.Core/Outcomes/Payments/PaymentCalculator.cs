@@ -146,7 +146,9 @@ public static class PaymentCalculator
             rate = Math.Max(rate, 0m);
             var what = o.NewRate is not null
                 ? $"what-if: rate set to {PaymentContract.FormatRate(rate, measure.Display)}"
-                : $"what-if: rate changed by {(o.Change >= 0 ? "+" : "")}{PaymentContract.FormatRate(o.Change!.Value, measure.Display)}{(measure.Display == RateDisplay.Percent ? " points" : "")}";
+                : $"what-if: rate changed by {(o.Change >= 0 ? "+" : "")}" + (measure.Display == RateDisplay.Percent
+                    ? $"{PaymentContract.FormatNumber(o.Change!.Value * 100m)} percentage points"
+                    : PaymentContract.FormatNumber(o.Change!.Value));
             scenarioRates[o.MeasureId] = new Input(null, null, rate, null, what);
         }
         if (problems.Count > 0 || quarter is null) return new WhatIfCalculation(null, problems);
