@@ -389,6 +389,8 @@ public class PaymentTests
         Assert.Empty(calc.Problems);
         var w = calc.WhatIf!;
         Assert.Equal(608_666.66m, w.Baseline.OutcomePayment);
+        Assert.Equal(8_033_666.66m, w.Baseline.TotalPayment);
+        Assert.Equal("58.33% is between the floor 50.0% and the target 65.0%: 44.44% of points.", Line(w.Baseline, "diabetes-hba1c").Reason);
         Assert.Equal(-51_333.34m, w.Baseline.SharedAfterLimit);
         Assert.Equal(624_066.66m, w.Scenario.OutcomePayment);
         var b = w.Lines.Single(l => l.MeasureId == "diabetes-hba1c");
@@ -429,6 +431,9 @@ public class PaymentTests
         Assert.Contains(calc.Problems, p => p.Contains("not neither", StringComparison.Ordinal));
         Assert.Contains(calc.Problems, p => p.Contains("'x' is not a measure", StringComparison.Ordinal));
         Assert.Contains(PaymentCalculator.Calculate(contract, "Q1", [A(1, 2), A(1, 2)]).Problems, p => p.Contains("more than once", StringComparison.Ordinal));
+        var numeric = Contract(ContractJson.Replace("\"direction\": \"lower-is-better\"", "\"direction\": \"lower-is-better\", \"display\": \"number\"", StringComparison.Ordinal));
+        Assert.Contains(PaymentCalculator.Calculate(numeric, "Q1", [new MeasureResult("readmissions", decimal.MaxValue, 0.0001m)]).Problems,
+            p => p.Contains("too large a rate", StringComparison.Ordinal));
     }
 
     // ------------------------------------------------------------------ validation
@@ -461,6 +466,7 @@ public class PaymentTests
         { "\"direction\": \"lower-is-better\"", "\"direction\": \"down\"", "direction 'down' is not known" },
         { "\"pointsAtTarget\": 0.80", "\"pointsAtTarget\": 0.80, \"bonus\": 1", "unknown property 'bonus'" },
         { "\"name\": \"Test contract\",", "", "'name' is missing" },
+        { "\"annualValue\": 33000000.00", "\"annualValue\": 79228162514264337593543950335", "is more than £1,000,000,000,000" },
     };
 
     [Theory]

@@ -8,6 +8,9 @@ internal sealed class ContractReader
 {
     private static readonly string[] DomainNames = ["access", "integration", "quality", "personalisation", "outcomes"];
 
+    /// <summary>A trillion pounds: far beyond any contract, and small enough that no product in the calculation can overflow.</summary>
+    private const decimal MaxMoney = 1_000_000_000_000m;
+
     private readonly List<string> problems = [];
 
     public static ContractLoad Read(string json, string source)
@@ -54,6 +57,11 @@ internal sealed class ContractReader
             problems.Add($"{at}: currency '{currency}' is not supported; use \"GBP\" (amounts are pounds and pence).");
         }
         var annual = Money(root, "annualValue", at, "the contract's value a year in pounds, e.g. 33000000.00", positive: true);
+        if (annual > MaxMoney)
+        {
+            problems.Add($"{at}: 'annualValue' {annual} is more than £{MaxMoney:#,##0}; check the figure (it is pounds a year).");
+            annual = null;
+        }
         var atRisk = Fraction(root, "shareAtRisk", at, "the fraction of the annual value paid on outcomes, e.g. 0.10", allowZero: false);
         var rounding = Rounding(root, at);
         var pointsAtTarget = Fraction(root, "pointsAtTarget", at, "the share of a measure's points earned at target, e.g. 0.80", allowZero: false);
@@ -412,6 +420,11 @@ internal sealed class ContractReader
         if (positive && d == 0m)
         {
             problems.Add($"{at}: '{name}' must be more than 0 ({hint}).");
+            return null;
+        }
+        if (d > MaxMoney)
+        {
+            problems.Add($"{at}: '{name}' {d} is more than £{MaxMoney:#,##0}; check the figure.");
             return null;
         }
         if (decimal.Round(d.Value, 2) != d)

@@ -137,7 +137,12 @@ public static class PaymentCalculator
             var before = scenarioRates.GetValueOrDefault(o.MeasureId);
             decimal rate;
             if (o.NewRate is { } newRate) rate = newRate;
-            else if (before?.Rate is { } r) rate = r + o.Change!.Value;
+            else if (before?.Rate is { } r && o.Change!.Value is var change && Math.Abs(change) <= 1_000_000m) rate = r + change;
+            else if (before?.Rate is not null)
+            {
+                problems.Add($"What-if for {o.MeasureId}: a change of {o.Change} is too large; give a change such as +0.02.");
+                continue;
+            }
             else
             {
                 problems.Add($"What-if for {o.MeasureId}: the measure is not scored this quarter, so its rate cannot be changed; give a new rate instead.");
@@ -163,6 +168,18 @@ public static class PaymentCalculator
 
     /// <summary>What the calculator knows of a measure's result: a rate, or why there is none.</summary>
     private sealed record Input(decimal? Numerator, decimal? Denominator, decimal? Rate, string? NotScoredBecause, string? WhatIf);
+
+    private static decimal? Divide(decimal numerator, decimal denominator)
+    {
+        try
+        {
+            return numerator / denominator;
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+    }
 
     private static ContractQuarter? FindQuarter(PaymentContract contract, string quarterId, List<string> problems)
     {
@@ -200,11 +217,10 @@ public static class PaymentCalculator
                 problems.Add($"Result for '{measure.Id}': numerator {r.Numerator} is more than denominator {r.Denominator}; a percentage cannot exceed 100%.");
                 continue;
             }
-            inputs[measure.Id] = r.Suppressed
-                ? new Input(null, null, null, "the result is suppressed (small numbers)", null)
-                : r.Denominator == 0m
-                    ? new Input(r.Numerator, r.Denominator, null, "the denominator is 0", null)
-                    : new Input(r.Numerator, r.Denominator, r.Numerator / r.Denominator, null, null);
+            if (r.Suppressed) inputs[measure.Id] = new Input(null, null, null, "the result is suppressed (small numbers)", null);
+            else if (r.Denominator == 0m) inputs[measure.Id] = new Input(r.Numerator, r.Denominator, null, "the denominator is 0", null);
+            else if (Divide(r.Numerator, r.Denominator) is { } rate) inputs[measure.Id] = new Input(r.Numerator, r.Denominator, rate, null, null);
+            else problems.Add($"Result for '{measure.Id}': {r.Numerator} ÷ {r.Denominator} is too large a rate; check the counts.");
         }
         return inputs;
     }

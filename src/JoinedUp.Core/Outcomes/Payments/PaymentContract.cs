@@ -21,7 +21,7 @@ public enum MeasureDirection
     LowerIsBetter = 2,
 }
 
-/// <summary>How a rate is shown in a statement: as a percentage (0.412 → "41.2%") or as a number (1.23 → "1.23").</summary>
+/// <summary>How a rate is shown in a statement: as a percentage (0.412 → "41.2%") or as a number (1.3018 → "1.302").</summary>
 public enum RateDisplay
 {
     Percent = 1,
@@ -222,9 +222,10 @@ public sealed class PaymentContract
     /// </summary>
     public static ContractLoad Parse(string json, string source) => ContractReader.Read(json ?? "", source);
 
-    internal static string FormatRate(decimal rate, RateDisplay display) => display == RateDisplay.Percent
+    /// <summary>A rate as a statement shows it: "41.2%" for a percentage, "1.302" for a number.</summary>
+    public static string FormatRate(decimal rate, RateDisplay display) => display == RateDisplay.Percent
         ? FormatNumber(rate * 100m) + "%"
-        : FormatNumber(rate);
+        : Math.Round(rate, 3, MidpointRounding.AwayFromZero).ToString("0.00#", CultureInfo.InvariantCulture);
 
     /// <summary>Two decimal places at most, at least one ("41.2", "41.23", "50.0").</summary>
     internal static string FormatNumber(decimal value)
