@@ -508,4 +508,34 @@ public class PaymentTests
             Assert.NotEmpty(load.Problems);
         }
     }
+
+    // ------------------------------------------------------------------ the results file
+
+    [Fact]
+    public void A_results_file_is_read_into_results_and_its_quarter()
+    {
+        var load = MeasureResultsFile.Parse("""
+            { "quarter": "Q3", "results": [
+              { "measure": "urgent-2h", "numerator": 412, "denominator": 1000 },
+              { "measure": "readmissions", "suppressed": true } ] }
+            """, "r.json");
+        Assert.Empty(load.Problems);
+        Assert.Equal("Q3", load.Quarter);
+        Assert.Equal([new MeasureResult("urgent-2h", 412, 1000), new MeasureResult("readmissions", 0, 0, true)], load.Results);
+    }
+
+    [Fact]
+    public void A_bad_results_file_lists_every_problem()
+    {
+        var load = MeasureResultsFile.Parse("""
+            { "quarter": 3, "results": [ { "numerator": 1, "denominator": 2 }, { "measure": "a", "numerator": "x" }, 7 ] }
+            """, "r.json");
+        Assert.Contains(load.Problems, p => p == "r.json: 'quarter' must be a string such as \"Q1\".");
+        Assert.Contains(load.Problems, p => p == "r.json: results[1]: 'measure' is missing: give the measure's id.");
+        Assert.Contains(load.Problems, p => p == "r.json: results[2]: 'numerator' must be a number, not \"x\".");
+        Assert.Contains(load.Problems, p => p.StartsWith("r.json: results[2]: 'denominator' is missing", StringComparison.Ordinal));
+        Assert.Contains(load.Problems, p => p.StartsWith("r.json: results[3]: must be an object", StringComparison.Ordinal));
+        Assert.NotEmpty(MeasureResultsFile.Parse("not json", "r.json").Problems);
+        Assert.NotEmpty(MeasureResultsFile.Parse("[]", "r.json").Problems);
+    }
 }
