@@ -70,6 +70,7 @@ public sealed class JourneyService(JoinedUpDbContext db, RecordAccessService acc
                 case CareTaskKind.HandOver:
                     events.Add(new(t.CreatedAt, Team(t.FromTeamId), $"Hand-over to {to} requested: {t.Description}", t.CreatedByName));
                     if (t.AcceptedAt is { } accepted) events.Add(new(accepted, to, $"{to} accepted the hand-over", t.AcceptedByName));
+                    if (t.Status == CareTaskStatus.Rejected && t.CompletedAt is { } declined) events.Add(new(declined, to, $"{to} declined the hand-over: {t.RejectionReason}", t.CompletedByName));
                     break;
                 case CareTaskKind.FollowUp:
                     events.Add(new(t.CreatedAt, to, $"Follow-up scheduled for {UkClock.ToLocal(t.DueAt):d MMM HH:mm}: {t.Description}", t.CreatedByName));
@@ -79,7 +80,7 @@ public sealed class JourneyService(JoinedUpDbContext db, RecordAccessService acc
                     break;
             }
             if (t.EscalatedAt is { } escalated) events.Add(new(escalated, to, t.EscalationLevel >= 2 ? "Overdue: escalated to the team lead" : "Overdue: escalated to the care navigator", null));
-            if (t.CompletedAt is { } completed) events.Add(new(completed, to, t.Kind == CareTaskKind.FollowUp ? "Follow-up done" : "Task completed", t.CompletedByName));
+            if (t.Status == CareTaskStatus.Completed && t.CompletedAt is { } completed) events.Add(new(completed, to, t.Kind == CareTaskKind.FollowUp ? "Follow-up done" : "Task completed", t.CompletedByName));
         }
 
         var plans = await db.CarePlans.AsNoTracking().Where(p => p.PatientId == patientId).Select(p => p.Id).ToListAsync(ct).ConfigureAwait(false);

@@ -169,6 +169,47 @@ public sealed class NavigationService(JoinedUpDbContext db, RecordAccessService 
         return new(CareOutcome.Done, task);
     }
 
+    /// <summary>
+    /// The receiving team declines a hand-over, saying why (for example "needs the children's team"): the task is closed
+    /// as rejected with the reason, shown to the sender and the navigator on the person's journey, and the referral
+    /// relationship the hand-over gave the team ends. The person stays with the services caring for them.
+    /// </summary>
+    public async Task<CareResult<CareTask>> DeclineAsync(AccessPrincipal who, long taskId, string? reason, CancellationToken ct)
+    {
+        var task = await db.CareTasks.FirstOrDefaultAsync(t => t.Id == taskId, ct).ConfigureAwait(false);
+        if (task is null || task.Kind != CareTaskKind.HandOver || task.ToTeamId is not { } team || !who.TeamIds.Contains(team)) return new(CareOutcome.NotFound, null);
+        if (task.Status != CareTaskStatus.Requested) return new(CareOutcome.Conflict, task, $"This hand-over was already {task.Status.ToString().ToLowerInvariant()}{(task.AcceptedByName is null ? "" : " by " + task.AcceptedByName)}.");
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < 10) return new(CareOutcome.Invalid, task, "Say why your team cannot take this person, and what the sender should do instead (at least 10 characters).");
+        if (reason.Length > 1000) return new(CareOutcome.Invalid, task, "Keep the reason under 1000 characters.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        task.Status = CareTaskStatus.Rejected;
+        task.RejectionReason = reason.Trim();
+        task.CompletedAt = now;
+        task.CompletedByName = who.DisplayName;
+        task.VersionId++;
+        // The referral relationship was for deciding: it ends unless something else of the person's still waits for the team.
+        var otherWaiting = await db.CareTasks.AnyAsync(t => t.Id != task.Id && t.PatientId == task.PatientId && t.ToTeamId == team && t.Status == CareTaskStatus.Requested, ct).ConfigureAwait(false)
+            || await db.ReferralRoutes.AnyAsync(r => r.TeamId == team && r.Status == RouteStatus.Waiting && r.Referral!.PatientId == task.PatientId, ct).ConfigureAwait(false);
+        if (!otherWaiting)
+        {
+            await foreach (var r in db.CareRelationships.Where(r => r.PatientId == task.PatientId && r.TeamId == team && r.Kind == RelationshipKind.Referral && r.EndedAt == null).AsAsyncEnumerable().WithCancellation(ct).ConfigureAwait(false))
+            {
+                r.EndedAt = now;
+                r.EndReason = "hand-over declined";
+            }
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new(CareOutcome.Conflict, null, "Someone in your team accepted or declined this hand-over at the same moment. Reload to see what they did.");
+        }
+        await access.AuditAsync(who, AuditOutcome.Allowed, PermissionMatrix.Name(Permission.TaskManage), $"CareTask/{task.Id}", task.PatientId, "hand-over declined", task.RejectionReason, ct).ConfigureAwait(false);
+        return new(CareOutcome.Done, task);
+    }
+
     /// <summary>Open hand-overs to the caller's teams, oldest due first.</summary>
     public async Task<IReadOnlyList<CareTask>> IncomingAsync(AccessPrincipal who, CancellationToken ct)
     {

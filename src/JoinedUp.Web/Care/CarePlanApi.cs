@@ -19,6 +19,8 @@ public sealed record AgreeRequest(string? AgreedBy, string? Note, int? Version);
 
 public sealed record CommentRequest(string? Text);
 
+public sealed record DeclineRequest(string? Reason);
+
 public sealed record NavigatorRequest(string? StaffCode, string? Reason);
 
 /// <summary>
@@ -107,6 +109,14 @@ internal static class CarePlanApi
                 TypedResults.Ok(await escalation.ForAsync(http.RequiredCaller(), ct).ConfigureAwait(false)))
             .RequirePermission(Permission.TaskManage)
             .WithName("EscalatedTasks").WithSummary("Overdue tasks escalated to the caller: for people they navigate, and (after a day more) for teams they lead.");
+
+        group.MapPost("/tasks/{id:long}/decline", async Task<IResult> (long id, DeclineRequest? body, HttpContext http, NavigationService navigation, CancellationToken ct) =>
+            {
+                var result = await navigation.DeclineAsync(http.RequiredCaller(), id, body?.Reason, ct).ConfigureAwait(false);
+                return result.Outcome == CareOutcome.NotFound ? Problem(404, "Not found", "No hand-over with that id was sent to your team.") : ToResult(result, null);
+            })
+            .RequirePermission(Permission.TaskManage)
+            .WithName("DeclineHandOver").WithSummary("Decline a hand-over with the reason: it closes as rejected, the sender and navigator see why, and the team's access for deciding ends.");
 
         group.MapPost("/tasks/{id:long}/accept", async Task<IResult> (long id, HttpContext http, NavigationService navigation, CancellationToken ct) =>
             {

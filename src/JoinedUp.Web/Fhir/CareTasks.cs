@@ -54,9 +54,13 @@ internal static class CareTasks
                 if (resource.For?.Reference != $"Patient/{current.PatientId}") problems.Add(("Task.for", $"A task stays with its person: for is Patient/{current.PatientId}."));
                 if (Kind(resource) != current.Kind) problems.Add(("Task.code", $"A task's kind does not change: code is {Code(current.Kind)}."));
                 if (resource.Description != current.Description) problems.Add(("Task.description", "The task's description is not changed here: add what has changed to the person's record."));
-                if (resource.Status is not (FhirTask.TaskStatus.Accepted or FhirTask.TaskStatus.Completed))
+                if (resource.Status is not (FhirTask.TaskStatus.Accepted or FhirTask.TaskStatus.Completed or FhirTask.TaskStatus.Rejected))
                 {
-                    problems.Add(("Task.status", "Set status to accepted (the receiving team takes the hand-over) or completed (the work is done); other changes of a care task are not supported here."));
+                    problems.Add(("Task.status", "Set status to accepted (the receiving team takes the hand-over), rejected with statusReason.text (it cannot), or completed (the work is done); other changes of a care task are not supported here."));
+                }
+                if (resource.Status == FhirTask.TaskStatus.Rejected && string.IsNullOrWhiteSpace(resource.StatusReason?.Text))
+                {
+                    problems.Add(("Task.statusReason", "Say why the team cannot take this person in statusReason.text, and what the sender should do instead."));
                 }
                 if (problems.Count > 0) return CarePlanWrites.Outcome(422, problems);
                 if (expected != current.VersionId)
@@ -64,9 +68,12 @@ internal static class CareTasks
                     return FhirResults.Problem(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
                         $"This task changed since version {expected}: it is now at version {current.VersionId} ({State(current)}). Read it again, then make your change: nothing of yours was saved.");
                 }
-                var result = resource.Status == FhirTask.TaskStatus.Accepted
-                    ? await navigation.AcceptAsync(who, id, ct).ConfigureAwait(false)
-                    : await navigation.CompleteAsync(who, id, ct).ConfigureAwait(false);
+                var result = resource.Status switch
+                {
+                    FhirTask.TaskStatus.Accepted => await navigation.AcceptAsync(who, id, ct).ConfigureAwait(false),
+                    FhirTask.TaskStatus.Rejected => await navigation.DeclineAsync(who, id, resource.StatusReason!.Text, ct).ConfigureAwait(false),
+                    _ => await navigation.CompleteAsync(who, id, ct).ConfigureAwait(false),
+                };
                 switch (result.Outcome)
                 {
                     case CareOutcome.Done:
@@ -74,8 +81,8 @@ internal static class CareTasks
                         var teams = await queries.TeamsAsync([task], ct).ConfigureAwait(false);
                         return FhirResults.Resource(ToFhir(task, teams), headers: r => r.Headers.ETag = CarePlanWrites.ETag(task.VersionId));
                     case CareOutcome.NotFound:
-                        return FhirResults.Problem(404, OperationOutcome.IssueType.NotFound, resource.Status == FhirTask.TaskStatus.Accepted
-                            ? "This task was not sent to your team: only the receiving team accepts it."
+                        return FhirResults.Problem(404, OperationOutcome.IssueType.NotFound, resource.Status is FhirTask.TaskStatus.Accepted or FhirTask.TaskStatus.Rejected
+                            ? "This task was not sent to your team: only the receiving team accepts or declines it."
                             : "This task does not belong to your team: only the team that owns it completes it.");
                     case CareOutcome.Conflict:
                         return FhirResults.Problem(409, OperationOutcome.IssueType.Conflict, result.Problem!, "Task.status");
@@ -84,7 +91,7 @@ internal static class CareTasks
                 }
             })
             .RequirePermission(Permission.TaskManage)
-            .WithName("FhirUpdateCareTask").WithSummary("Accept a hand-over (status accepted) or complete a task (completed); If-Match W/\"n\" required.");
+            .WithName("FhirUpdateCareTask").WithSummary("Accept a hand-over (status accepted), decline it (rejected, with statusReason.text) or complete a task (completed); If-Match W/\"n\" required.");
 
         fhir.MapPost("/Task", async (HttpContext http, NavigationService navigation, CareTaskQueries queries, AccessDirectory directory, JoinedUpDbContext db, TimeProvider clock, CancellationToken ct) =>
             {

@@ -217,11 +217,11 @@ internal static class Capability
                             Type = "Task",
                             Documentation = "Two kinds of Task. A referral's workflow: <reference>.triage for the single point of access, <reference>.<route id> for each receiving service; the receiving team updates status to accepted, rejected (statusReason.text) or in-progress (first contact). Care tasks between services, ids care-<id>: "
                                 + "create a hand-over (code hand-over in " + CareTasks.CodeSystem + ", for = Patient/<id>, owner = the receiving service as HealthcareService/<id> or identifier " + DirectoryResources.ServiceCodeSystem + "|<code>, description = what they need to know; 422 with the reason when the person is not eligible or the service has no capacity) "
-                                + "or a follow-up (code follow-up, restriction.period.end = due); update status to accepted (the receiving team) or completed, with If-Match W/\"n\" (428 without, 412 when stale). businessStatus says when a task was escalated to the navigator or the team lead.",
+                                + "or a follow-up (code follow-up, restriction.period.end = due); update status to accepted or rejected with statusReason.text (the receiving team) or completed, with If-Match W/\"n\" (428 without, 412 when stale). businessStatus says when a task was escalated to the navigator or the team lead.",
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update, Documentation = "Referral tasks: status. Care tasks: status accepted or completed, If-Match required." },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Update, Documentation = "Referral tasks: status. Care tasks: status accepted, rejected (statusReason.text) or completed, If-Match required." },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create, Documentation = "Care tasks only: a hand-over or a follow-up." },
                             ],

@@ -203,6 +203,19 @@ public class CareFhirTests
         Assert.Empty((await nurse.SearchAsync<FhirTask>(new SearchParams().Add("patient", $"Patient/{patient}").Add("code", "follow-up")))!.Entry);
         Assert.Equal(HttpStatusCode.Forbidden, (await audiologist.GetAsync($"/fhir/Task?patient=Patient/{patient}")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await nurseBrowser.GetAsync("/fhir/Task")).StatusCode);
+
+        // A team that cannot take the person declines: rejected needs statusReason.text, and keeps it.
+        var toAudiology = await nurse.CreateAsync(HandOver("adult-audiology"));
+        var audiology = await FhirAsAsync(app, audiologist);
+        var offered = await audiology.ReadAsync<FhirTask>($"Task/{toAudiology!.Id}");
+        offered!.Status = FhirTask.TaskStatus.Rejected;
+        var noReason = await SendAsync(audiologist, HttpMethod.Put, $"/fhir/Task/{offered.Id}", offered, "W/\"1\"");
+        Assert.Equal((HttpStatusCode)422, noReason.StatusCode);
+        Assert.Equal("Task.statusReason", (await OutcomeAsync(noReason)).Issue.Single().Expression.Single());
+        offered.StatusReason = new CodeableConcept { Text = "No hearing concern in the note: please say what the hearing problem is." };
+        var rejected = await audiology.UpdateAsync(offered, versionAware: true);
+        Assert.Equal(FhirTask.TaskStatus.Rejected, rejected!.Status);
+        Assert.Equal("No hearing concern in the note: please say what the hearing problem is.", rejected.StatusReason!.Text);
     }
 
     [Theory]

@@ -187,4 +187,38 @@ public class NavigationTests
         app.Clock.Advance(TimeSpan.FromDays(2));
         Assert.Equal(new JoinedUp.Care.EscalationRun(0, 0), await Run());
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task The_receiving_team_declines_a_hand_over_with_a_reason_the_journey_shows_why_and_its_access_for_deciding_ends(StorageProvider provider)
+    {
+        await using var app = await SecureApp.StartAsync(provider);
+        var patient = await app.DemoPatientAsync();
+        using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
+        var sent = await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "adult-psychology", note = "Low mood since the ulcer, would like to talk to someone" });
+        var taskId = (await SecureApp.JsonAsync(sent)).GetProperty("id").GetInt64();
+        using var psychologist = await app.SignInAsync(await SecurityTestUsers.CreateTeamClinicianAsync(app, "adult-psychology"));
+        Assert.Equal(HttpStatusCode.OK, (await psychologist.GetAsync($"/api/record/patients/{patient}")).StatusCode);
+
+        // Only the receiving team, and only with a reason.
+        Assert.Equal(HttpStatusCode.NotFound, (await nurse.PostAsJsonAsync($"/api/care/tasks/{taskId}/decline", new { reason = "Not for the nursing team to decide" })).StatusCode);
+        var bare = await psychologist.PostAsJsonAsync($"/api/care/tasks/{taskId}/decline", new { reason = "no" });
+        Assert.Equal((HttpStatusCode)422, bare.StatusCode);
+        Assert.Contains("Say why your team cannot take this person", await bare.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        const string why = "Needs the community mental health team first: please refer through the single point of access.";
+        var declined = await psychologist.PostAsJsonAsync($"/api/care/tasks/{taskId}/decline", new { reason = why });
+        Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
+        Assert.Equal("Rejected", (await SecureApp.JsonAsync(declined)).GetProperty("status").GetString());
+        // Declined once: accepting or declining again is a conflict; the team's access for deciding has ended.
+        Assert.Equal(HttpStatusCode.Conflict, (await psychologist.PostAsync($"/api/care/tasks/{taskId}/accept", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await psychologist.PostAsJsonAsync($"/api/care/tasks/{taskId}/decline", new { reason = why })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await psychologist.GetAsync($"/api/record/patients/{patient}")).StatusCode);
+
+        // The sender sees why on the journey, and may hand over again (nothing is waiting any more).
+        var journey = await SecureApp.JsonAsync(await nurse.GetAsync($"/api/care/patients/{patient}/journey"));
+        Assert.Contains(journey.EnumerateArray(), e => e.GetProperty("what").GetString()!.Contains("declined the hand-over: " + why, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Created, (await nurse.PostAsJsonAsync("/api/care/handovers", new { patientId = patient, serviceCode = "adult-psychology", note = "Seen by mental health now; asking again for talking therapy" })).StatusCode);
+        Assert.Single(await app.AuditAsync(e => e.Resource == $"CareTask/{taskId}" && e.Basis == "hand-over declined"));
+    }
 }
