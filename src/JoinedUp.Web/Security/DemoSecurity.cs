@@ -187,7 +187,7 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
         await AddReferralsAsync(triagedId, spaTeam, now, ct).ConfigureAwait(false);
         if (!careStory) return;
         var rehabPatient = candidates.Where(p => p.Id != patientId && p.BirthDate < today.AddYears(-50) && p.BirthDate > today.AddYears(-85)).Select(p => (long?)p.Id).FirstOrDefault();
-        await DemoCare.SeedAsync(db, patientId, rehabPatient, nursingTeam, strokeTeam, links[Roles.CareNavigator].Staff, now, ct).ConfigureAwait(false);
+        await JoinedUp.Web.Care.DemoCare.SeedAsync(db, patientId, rehabPatient, nursingTeam, strokeTeam, links[Roles.CareNavigator].Staff, now, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -122,6 +122,10 @@ public class MyCareTests
             .Join(db.Staff, r => r.StaffMemberId, s => s.Id, (r, s) => s.StaffCode).SingleAsync());
         var next = codes.First(c => c != current);
 
+        // Malformed JSON is a 400 that says so; nothing changes.
+        var malformed = await navigator.PutAsync($"/api/care/patients/{patient}/navigator", new StringContent("{\"staffCode\": ", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("JSON", await malformed.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         var noReason = await navigator.PutAsJsonAsync($"/api/care/patients/{patient}/navigator", new { staffCode = next, reason = "leave" });
         Assert.Equal((HttpStatusCode)422, noReason.StatusCode);
         Assert.Contains("Say why", await noReason.Content.ReadAsStringAsync(), StringComparison.Ordinal);

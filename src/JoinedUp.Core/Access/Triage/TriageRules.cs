@@ -1,3 +1,4 @@
+using JoinedUp.Storage;
 using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -596,43 +597,11 @@ public sealed class TriageRuleSet
             return false;
         }
 
-        private JsonElement? Required(JsonElement obj, string name, string at, JsonValueKind kind)
-        {
-            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            {
-                Problems.Add($"{at}: '{name}' is missing.");
-                return null;
-            }
-            if (v.ValueKind != kind)
-            {
-                Problems.Add($"{at}: '{name}' must be {(kind == JsonValueKind.Array ? "an array" : "an object")}, not {Kind(v)}.");
-                return null;
-            }
-            return v;
-        }
+        private JsonElement? Required(JsonElement obj, string name, string at, JsonValueKind kind) => new CheckedJson(Problems).Element(obj, name, at, kind);
 
-        private string? RequiredText(JsonElement obj, string name, string at, string hint)
-        {
-            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(v.GetString())))
-            {
-                Problems.Add($"{at}: '{name}' is missing: {hint}.");
-                return null;
-            }
-            if (v.ValueKind != JsonValueKind.String)
-            {
-                Problems.Add($"{at}: '{name}' must be a string, not {Kind(v)}.");
-                return null;
-            }
-            return v.GetString()!.Trim();
-        }
+        private string? RequiredText(JsonElement obj, string name, string at, string hint) => new CheckedJson(Problems).RequiredText(obj, name, at, hint);
 
-        private string? OptionalString(JsonElement obj, string name, string at)
-        {
-            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-            if (v.ValueKind == JsonValueKind.String) return v.GetString();
-            Problems.Add($"{at}: '{name}' must be a string, not {Kind(v)}.");
-            return null;
-        }
+        private string? OptionalString(JsonElement obj, string name, string at) => new CheckedJson(Problems).OptionalText(obj, name, at);
 
         private int? OptionalInt(JsonElement obj, string name, string at)
         {
@@ -702,15 +671,7 @@ public sealed class TriageRuleSet
 
         private static string UrgencyNames => string.Join(", ", Enum.GetNames<Urgency>());
 
-        private static string Kind(JsonElement e) => e.ValueKind switch
-        {
-            JsonValueKind.Object => "an object",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.String => $"the string \"{e.GetString()}\"",
-            JsonValueKind.Number => $"the number {e.GetRawText()}",
-            JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
-            _ => "null",
-        };
+        private static string Kind(JsonElement e) => CheckedJson.Kind(e);
     }
 }
 

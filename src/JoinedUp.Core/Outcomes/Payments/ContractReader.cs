@@ -1,3 +1,4 @@
+using JoinedUp.Storage;
 using System.Globalization;
 using System.Text.Json;
 
@@ -12,6 +13,10 @@ internal sealed class ContractReader
     private const decimal MaxMoney = 1_000_000_000_000m;
 
     private readonly List<string> problems = [];
+
+    private readonly CheckedJson json;
+
+    private ContractReader() => json = new CheckedJson(problems);
 
     public static ContractLoad Read(string json, string source)
     {
@@ -435,58 +440,13 @@ internal sealed class ContractReader
         return d;
     }
 
-    private string? Text(JsonElement e, string name, string at, string hint)
-    {
-        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null || (v.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(v.GetString())))
-        {
-            problems.Add($"{at}: '{name}' is missing: {hint}.");
-            return null;
-        }
-        if (v.ValueKind != JsonValueKind.String)
-        {
-            problems.Add($"{at}: '{name}' must be a string ({hint}), not {Kind(v)}.");
-            return null;
-        }
-        return v.GetString()!.Trim();
-    }
+    private string? Text(JsonElement e, string name, string at, string hint) => json.RequiredText(e, name, at, hint);
 
-    private string? OptionalText(JsonElement e, string name, string at)
-    {
-        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind == JsonValueKind.String) return v.GetString();
-        problems.Add($"{at}: '{name}' must be a string, not {Kind(v)}.");
-        return null;
-    }
+    private string? OptionalText(JsonElement e, string name, string at) => json.OptionalText(e, name, at);
 
-    private JsonElement? Object(JsonElement e, string name, string at)
-    {
-        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            problems.Add($"{at}: '{name}' is missing.");
-            return null;
-        }
-        if (v.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add($"{at}: '{name}' must be an object, not {Kind(v)}.");
-            return null;
-        }
-        return v;
-    }
+    private JsonElement? Object(JsonElement e, string name, string at) => json.Element(e, name, at, JsonValueKind.Object);
 
-    private JsonElement? Array(JsonElement e, string name, string at)
-    {
-        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            problems.Add($"{at}: '{name}' is missing.");
-            return null;
-        }
-        if (v.ValueKind != JsonValueKind.Array)
-        {
-            problems.Add($"{at}: '{name}' must be an array, not {Kind(v)}.");
-            return null;
-        }
-        return v;
-    }
+    private JsonElement? Array(JsonElement e, string name, string at) => json.Element(e, name, at, JsonValueKind.Array);
 
     private void Properties(JsonElement e, string at, params string[] allowed)
     {
@@ -507,13 +467,5 @@ internal sealed class ContractReader
         return null;
     }
 
-    private static string Kind(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => $"the string \"{e.GetString()}\"",
-        JsonValueKind.Number => $"the number {e.GetRawText()}",
-        JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
-        _ => "null",
-    };
+    private static string Kind(JsonElement e) => CheckedJson.Kind(e);
 }

@@ -4,7 +4,7 @@ using JoinedUp.Security;
 using JoinedUp.Storage;
 using Microsoft.EntityFrameworkCore;
 
-namespace JoinedUp.Web.Security;
+namespace JoinedUp.Web.Care;
 
 /// <summary>
 /// Demo mode only: care plans and a journey to show issue 6. The demo patient has a plan written with the community
