@@ -58,6 +58,12 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<CareTask> CareTasks => Set<CareTask>();
     public DbSet<GoalComment> GoalComments => Set<GoalComment>();
 
+    public DbSet<Outcomes.Measures.ValueSetCodeRow> ValueSetCodes => Set<Outcomes.Measures.ValueSetCodeRow>();
+    public DbSet<Outcomes.Measures.CalendarDay> CalendarDays => Set<Outcomes.Measures.CalendarDay>();
+    public DbSet<Outcomes.Measures.MeasureDefinitionRecord> MeasureDefinitions => Set<Outcomes.Measures.MeasureDefinitionRecord>();
+    public DbSet<Outcomes.Measures.MeasureRun> MeasureRuns => Set<Outcomes.Measures.MeasureRun>();
+    public DbSet<Outcomes.Measures.MeasureRunResult> MeasureResults => Set<Outcomes.Measures.MeasureRunResult>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -69,6 +75,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureIdentifiers(builder);
         ConfigureAccess(builder);
         ConfigureCare(builder);
+        ConfigureOutcomes(builder);
         ApplySnakeCase(builder);
     }
 
@@ -560,6 +567,59 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.ByName).HasMaxLength(200);
             e.Property(x => x.ByUserId).HasMaxLength(64);
             e.HasOne<Goal>().WithMany().HasForeignKey(x => x.GoalId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void ConfigureOutcomes(ModelBuilder b)
+    {
+        b.Entity<Outcomes.Measures.ValueSetCodeRow>(e =>
+        {
+            e.ToTable("value_set_code");
+            e.HasKey(x => new { x.ValueSet, x.Code, x.System });
+            e.Property(x => x.ValueSet).HasMaxLength(64);
+            e.Property(x => x.System).HasMaxLength(200);
+            e.Property(x => x.Code).HasMaxLength(64);
+        });
+        b.Entity<Outcomes.Measures.CalendarDay>(e =>
+        {
+            e.ToTable("calendar_day");
+            e.HasKey(x => x.DayNumber);
+            e.Property(x => x.DayNumber).ValueGeneratedNever();
+            e.HasIndex(x => x.UtcStart).IsUnique();
+            e.HasIndex(x => new { x.WorkingSeq, x.IsWorkingDay });
+        });
+        b.Entity<Outcomes.Measures.MeasureDefinitionRecord>(e =>
+        {
+            e.ToTable("measure_definition");
+            e.HasIndex(x => x.Sha256).IsUnique();
+            e.HasIndex(x => x.MeasureKey);
+            e.Property(x => x.MeasureKey).HasMaxLength(64);
+            e.Property(x => x.Version).HasMaxLength(32);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.Title).HasMaxLength(300);
+        });
+        b.Entity<Outcomes.Measures.MeasureRun>(e =>
+        {
+            e.ToTable("measure_run");
+            e.HasIndex(x => new { x.QuarterEnd, x.Purpose, x.Id });
+            e.Property(x => x.Quarter).HasMaxLength(16);
+            e.Property(x => x.Purpose).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.DefinitionsSha256).HasMaxLength(64);
+            e.Property(x => x.CodeVersion).HasMaxLength(100);
+            e.Property(x => x.Provider).HasMaxLength(16);
+            e.Property(x => x.RequestedBy).HasMaxLength(200);
+        });
+        b.Entity<Outcomes.Measures.MeasureRunResult>(e =>
+        {
+            e.ToTable("measure_result");
+            e.HasKey(x => new { x.RunId, x.MeasureDefinitionId, x.Level, x.UnitKey });
+            e.HasIndex(x => new { x.MeasureKey, x.Level, x.UnitKey });
+            e.Property(x => x.MeasureKey).HasMaxLength(64);
+            e.Property(x => x.Level).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.UnitKey).HasMaxLength(32);
+            e.Property(x => x.Rate).HasPrecision(18, 6);
+            e.HasOne<Outcomes.Measures.MeasureRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Outcomes.Measures.MeasureDefinitionRecord>().WithMany().HasForeignKey(x => x.MeasureDefinitionId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 

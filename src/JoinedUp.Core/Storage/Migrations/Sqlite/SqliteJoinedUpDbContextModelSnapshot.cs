@@ -1253,6 +1253,276 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("team_membership", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Outcomes.Measures.CalendarDay", b =>
+                {
+                    b.Property<int>("DayNumber")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day_number");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<int>("IsWorkingDay")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_working_day");
+
+                    b.Property<DateTime>("UtcEnd")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("utc_end");
+
+                    b.Property<int>("UtcOffsetMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("utc_offset_minutes");
+
+                    b.Property<DateTime>("UtcStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("utc_start");
+
+                    b.Property<int>("WorkingSeq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("working_seq");
+
+                    b.HasKey("DayNumber")
+                        .HasName("pk_calendar_day");
+
+                    b.HasIndex("UtcStart")
+                        .IsUnique()
+                        .HasDatabaseName("ix_calendar_day_utc_start");
+
+                    b.HasIndex("WorkingSeq", "IsWorkingDay")
+                        .HasDatabaseName("ix_calendar_day_working_seq_is_working_day");
+
+                    b.ToTable("calendar_day", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Measures.MeasureDefinitionRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("FirstLoadedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_loaded_at");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("json");
+
+                    b.Property<string>("MeasureKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("measure_key");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_measure_definition");
+
+                    b.HasIndex("MeasureKey")
+                        .HasDatabaseName("ix_measure_definition_measure_key");
+
+                    b.HasIndex("Sha256")
+                        .IsUnique()
+                        .HasDatabaseName("ix_measure_definition_sha256");
+
+                    b.ToTable("measure_definition", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Measures.MeasureRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CodeVersion")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_version");
+
+                    b.Property<string>("DefinitionsSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definitions_sha256");
+
+                    b.Property<long>("DurationMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<DateTime>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("Quarter")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("quarter");
+
+                    b.Property<DateOnly>("QuarterEnd")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("quarter_end");
+
+                    b.Property<DateOnly>("QuarterStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("quarter_start");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_measure_run");
+
+                    b.HasIndex("QuarterEnd", "Purpose", "Id")
+                        .HasDatabaseName("ix_measure_run_quarter_end_purpose_id");
+
+                    b.ToTable("measure_run", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Measures.MeasureRunResult", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("MeasureDefinitionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("measure_definition_id");
+
+                    b.Property<string>("Level")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("level");
+
+                    b.Property<string>("UnitKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit_key");
+
+                    b.Property<double?>("CiHigh")
+                        .HasColumnType("REAL")
+                        .HasColumnName("ci_high");
+
+                    b.Property<double?>("CiLow")
+                        .HasColumnType("REAL")
+                        .HasColumnName("ci_low");
+
+                    b.Property<long>("Denominator")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("denominator");
+
+                    b.Property<long>("Excepted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("excepted");
+
+                    b.Property<long>("Excluded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("excluded");
+
+                    b.Property<long>("InitialPopulation")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("initial_population");
+
+                    b.Property<string>("MeasureKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("measure_key");
+
+                    b.Property<long>("Numerator")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("numerator");
+
+                    b.Property<DateOnly>("PeriodEnd")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateOnly>("PeriodStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_start");
+
+                    b.Property<decimal?>("Rate")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rate");
+
+                    b.HasKey("RunId", "MeasureDefinitionId", "Level", "UnitKey")
+                        .HasName("pk_measure_result");
+
+                    b.HasIndex("MeasureDefinitionId")
+                        .HasDatabaseName("ix_measure_result_measure_definition_id");
+
+                    b.HasIndex("MeasureKey", "Level", "UnitKey")
+                        .HasDatabaseName("ix_measure_result_measure_key_level_unit_key");
+
+                    b.ToTable("measure_result", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Measures.ValueSetCodeRow", b =>
+                {
+                    b.Property<string>("ValueSet")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value_set");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<string>("System")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("system");
+
+                    b.HasKey("ValueSet", "Code", "System")
+                        .HasName("pk_value_set_code");
+
+                    b.ToTable("value_set_code", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
                 {
                     b.Property<long>("Id")
@@ -3213,6 +3483,23 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.Navigation("StaffMember");
 
                     b.Navigation("Team");
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Measures.MeasureRunResult", b =>
+                {
+                    b.HasOne("JoinedUp.Outcomes.Measures.MeasureDefinitionRecord", null)
+                        .WithMany()
+                        .HasForeignKey("MeasureDefinitionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_measure_result_measure_definition_measure_definition_id");
+
+                    b.HasOne("JoinedUp.Outcomes.Measures.MeasureRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_measure_result_measure_run_run_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
