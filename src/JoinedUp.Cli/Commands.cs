@@ -24,7 +24,7 @@ internal static class Commands
     /// <summary>`import` stored what it could, but some entries of kept types could not be stored.</summary>
     private const int ExitPartial = 5;
 
-    private static Option<string?> DatabaseOption() => new("--database")
+    internal static Option<string?> DatabaseOption() => new("--database")
     {
         Description = "SQLite database file to use (default: data/joinedup.db, or Storage__* settings such as Storage__Provider=Postgres and Storage__ConnectionString).",
     };
@@ -270,7 +270,7 @@ internal static class Commands
     }
 
     /// <summary>Storage settings from the environment (Storage__*), with --database overriding the SQLite path.</summary>
-    private static StorageOptions Storage(string? database)
+    internal static StorageOptions Storage(string? database)
     {
         var config = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var options = new StorageOptions();
@@ -292,13 +292,13 @@ internal static class Commands
     }
 
     /// <summary>Runs a command, turning the failures a user can fix into one clear line instead of a stack trace.</summary>
-    private static async Task<int> Run(Func<Task<int>> action)
+    internal static async Task<int> Run(Func<Task<int>> action)
     {
         try
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or GenerateRefusedException or CatalogueException or ImportRefusedException or JoinedUp.Access.TriageRulesException)
+        catch (Exception ex) when (ex is StorageConfigurationException or StorageUnavailableException or JoinedUp.Outcomes.Measures.MeasureLibraryException or GenerateRefusedException or CatalogueException or ImportRefusedException or JoinedUp.Access.TriageRulesException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ex is StorageUnavailableException ? ExitFailure : ExitBadInput;

@@ -10,5 +10,7 @@ root.Subcommands.Add(Commands.Catalogue());
 root.Subcommands.Add(Commands.TriageRules());
 root.Subcommands.Add(Commands.Import());
 root.Subcommands.Add(Commands.Audit());
+root.Subcommands.Add(OutcomesCommands.Measures());
+root.Subcommands.Add(OutcomesCommands.Outcomes());
 root.Subcommands.Add(PaymentCommands.Payment());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

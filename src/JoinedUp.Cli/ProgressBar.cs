@@ -4,7 +4,7 @@ using JoinedUp.Record.Synthetic;
 namespace JoinedUp.Cli;
 
 /// <summary>A one-line progress bar on a terminal; on a pipe or file, a line every 10%.</summary>
-internal sealed class ProgressBar(TextWriter output) : IProgress<GenerateProgress>, IProgress<ImportProgress>
+internal sealed class ProgressBar(TextWriter output) : IProgress<GenerateProgress>, IProgress<ImportProgress>, IProgress<JoinedUp.Outcomes.Measures.OutcomesProgress>
 {
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private int _lastTenth = -1;
@@ -22,6 +22,12 @@ internal sealed class ProgressBar(TextWriter output) : IProgress<GenerateProgres
         var fraction = value.FilesTotal == 0 ? 1 : (double)value.FilesDone / value.FilesTotal;
         var rate = value.EntriesDone / Math.Max(0.001, value.Elapsed.TotalSeconds);
         Show(fraction, $"{fraction,4:P0} {value.FilesDone:N0}/{value.FilesTotal:N0} files, {value.EntriesDone:N0} entries read, {value.EntriesStored:N0} stored ({rate:N0}/s) {value.CurrentFile}");
+    }
+
+    public void Report(JoinedUp.Outcomes.Measures.OutcomesProgress value)
+    {
+        var fraction = value.Total == 0 ? 1 : (double)value.Done / value.Total;
+        Show(fraction, $"{fraction,4:P0} {value.Done}/{value.Total} measures ({value.Measure}), {value.Elapsed.TotalSeconds:F1} s");
     }
 
     private void Show(double fraction, string text)

@@ -265,7 +265,7 @@ public sealed class MeasureCompiler
     private string Exists(ExistsCriterion x)
     {
         var rows = string.Join(" UNION ALL ", x.In.Select(t => RecordRows(t, x.ValueSet, x.Within, x.Status)));
-        if (x.AtLeast == 1 && x.AfterLatest is null) return $"s.pid IN ({rows})";
+        if (x.AtLeast == 1 && x.AfterLatest is null) return $"s.pid IN (SELECT u.patient_id FROM ({rows}) u)";
         var after = "";
         if (x.AfterLatest is { } other)
         {
