@@ -82,7 +82,9 @@ internal sealed class ActivitySynthesizer
         {
             var slotStart = _windowStart.AddDays(k * slotDays);
             var slotEnd = k == count - 1 ? _asOfUtc : _windowStart.AddDays((k + 1) * slotDays);
-            var receivedLocalDay = UkClock.ToLocal(slotStart).Date.AddDays(rng.Next(0, (int)(slotDays * 0.4)));
+            // Early in the slot, so the episode can end before the next one; the last referral can come any time, so
+            // episodes are still open at the as-of date.
+            var receivedLocalDay = UkClock.ToLocal(slotStart).Date.AddDays(rng.Next(0, (int)(slotDays * (k == count - 1 ? 1.0 : 0.4))));
             var received = ReceivedAt(ref rng, receivedLocalDay);
             if (received >= _asOfUtc.AddHours(-6) || DateOnly.FromDateTime(received) <= person.BirthDate) continue;
             AddReferral(ref rng, person, chunk, received, slotEnd);
