@@ -209,6 +209,7 @@ public static class RecordMapping
         };
         if (cls is null) problems.Add(new FhirProblem("Encounter.class", $"'{e.Class?.Code}' is not an encounter class JoinedUp knows: use the v3 ActCode AMB, HH, VR, IMP, ACUTE, NONAC, OBSENC, PRENC, SS or EMER."));
         var type = e.Type.FirstOrDefault()?.Coding.FirstOrDefault(c => c.System == CodeSystems.Snomed)?.Code;
+        var reason = e.ReasonCode.SelectMany(r => r.Coding).FirstOrDefault(c => c.System == CodeSystems.Snomed)?.Code;
         if (start is null || cls is null) return null;
         return new Row.Encounter
         {
@@ -216,6 +217,7 @@ public static class RecordMapping
             StartAt = start.Value,
             EndAt = end,
             TypeCode = type is { Length: <= 64 } ? type : null,
+            ReasonCode = reason is { Length: <= 64 } ? reason : null,
             Status = e.Status switch
             {
                 FhirEncounter.EncounterStatus.Planned or FhirEncounter.EncounterStatus.Arrived or FhirEncounter.EncounterStatus.Triaged => EncounterStatus.Planned,

@@ -18,7 +18,7 @@ internal static class RecordRows
 
     private static readonly string[] Clinical = ["patient_id", "recorded_by_service_id", "confidential", "version_id", "last_updated"];
 
-    public static readonly BulkTable Encounter = new("encounter", ["id", .. Clinical, "organisation_id", "service_id", "class", "status", "type_code", "start_at", "end_at"]);
+    public static readonly BulkTable Encounter = new("encounter", ["id", .. Clinical, "organisation_id", "service_id", "class", "status", "type_code", "start_at", "end_at", "reason_code"]);
 
     public static readonly BulkTable Condition = new("condition", ["id", .. Clinical, "code_system", "code", "display", "status", "onset_date", "recorded_by_organisation_id"]);
 
@@ -64,7 +64,7 @@ internal static class RecordRows
         object?[] common = [row.Id, row.PatientId, row.RecordedByServiceId, row.Confidential, row.VersionId, row.LastUpdated];
         object?[] rest = row switch
         {
-            Record.Encounter e => [e.OrganisationId, e.ServiceId, (int)e.Class, (int)e.Status, e.TypeCode, e.StartAt, e.EndAt],
+            Record.Encounter e => [e.OrganisationId, e.ServiceId, (int)e.Class, (int)e.Status, e.TypeCode, e.StartAt, e.EndAt, e.ReasonCode],
             Record.Condition c => [c.CodeSystem, c.Code, c.Display, (int)c.Status, c.OnsetDate, c.RecordedByOrganisationId],
             Record.Observation o => [o.EncounterId, o.CodeSystem, o.Code, o.Display, (int)o.Status, o.EffectiveAt, o.Value, o.SecondaryValue, o.Unit],
             Record.Immunisation i => [i.CodeSystem, i.VaccineCode, i.Display, (int)i.Status, i.OccurredOn, i.DoseNumber, i.OrganisationId],

@@ -117,6 +117,9 @@ public sealed class Encounter : ClinicalEntry
     public DateTime StartAt { get; set; }
 
     public DateTime? EndAt { get; set; }
+
+    /// <summary>SNOMED CT code of why the encounter happened (FHIR Encounter.reasonCode), e.g. the condition a person was admitted with.</summary>
+    public string? ReasonCode { get; set; }
 }
 
 public enum ImmunisationStatus

@@ -204,6 +204,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.ToTable("encounter");
             ConfigureClinical(e);
             e.Property(x => x.TypeCode).HasMaxLength(64);
+            e.Property(x => x.ReasonCode).HasMaxLength(64);
             e.HasOne<Directory.Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Directory.Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
         });

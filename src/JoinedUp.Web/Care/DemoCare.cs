@@ -10,13 +10,14 @@ namespace JoinedUp.Web.Care;
 /// Demo mode only: care plans and a journey to show issue 6. The demo patient has a plan written with the community
 /// nurses (not agreed yet, so they can agree it) and a follow-up call; a second person, recovering from a stroke, is on
 /// the stroke rehabilitation caseload with an agreed plan and the demo navigator, ready to be handed over to community
-/// nursing. Added once, when there is no care plan yet.
+/// nursing. Added once, when no care plan has a goal yet.
 /// </summary>
 internal static class DemoCare
 {
     public static async Task SeedAsync(JoinedUpDbContext db, long patientId, long? rehabPatientId, int? nursingTeam, int? strokeTeam, int? navigator, DateTime now, CancellationToken ct)
     {
-        if (nursingTeam is null || strokeTeam is null || await db.CarePlans.AnyAsync(ct).ConfigureAwait(false)) return;
+        // The generated borough's plans have no goals (Record/Synthetic/ActivitySynthesizer.cs): the story is added when no plan has one yet.
+        if (nursingTeam is null || strokeTeam is null || await db.Goals.AnyAsync(ct).ConfigureAwait(false)) return;
         var services = await db.Teams.AsNoTracking().Where(t => t.Id == nursingTeam || t.Id == strokeTeam).ToDictionaryAsync(t => t.Id, t => t.ServiceId, ct).ConfigureAwait(false);
         var today = DateOnly.FromDateTime(UkClock.ToLocal(now));
 

@@ -680,6 +680,7 @@ internal static class ClinicalResources
                 e.EndAt is { } end ? new FhirDateTime(new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc))) : null),
         };
         if (e.TypeCode is { } type) resource.Type.Add(new CodeableConcept(CodeSystems.Snomed, type));
+        if (e.ReasonCode is { } reason) resource.ReasonCode.Add(new CodeableConcept(CodeSystems.Snomed, reason, JoinedUp.Record.Codes.ClinicalCodes.Find(CodeSystems.Snomed, reason)?.Display));
         Label(resource, e.Confidential);
         return resource;
     }

@@ -196,7 +196,8 @@ internal sealed class DemoSecurity(JoinedUpDbContext db, UserManager<JoinedUpUse
     /// </summary>
     private async Task AddReferralsAsync(long triagedId, int? spaTeam, DateTime now, CancellationToken ct)
     {
-        if (spaTeam is null || await db.Referrals.AnyAsync(ct).ConfigureAwait(false)) return;
+        // The generated borough has three years of referrals, all triaged: the morning's worklist is added when no referral waits for triage or a match.
+        if (spaTeam is null || await db.Referrals.AnyAsync(r => r.Status == ReferralStatus.Received || r.PatientId == null, ct).ConfigureAwait(false)) return;
         var people = await db.Patients.AsNoTracking().Where(p => p.NhsNumber != null && p.Id != triagedId && p.RegisteredPractice!.OdsCode != DemoPractice)
             .OrderBy(p => p.Id).Skip(10).Take(6).Select(p => new { p.Id, p.GivenName, p.FamilyName, p.BirthDate, p.NhsNumber, p.Postcode }).ToListAsync(ct).ConfigureAwait(false);
         var triaged = await db.Patients.AsNoTracking().Where(p => p.Id == triagedId).Select(p => new { p.Id, p.GivenName, p.FamilyName, p.BirthDate, p.NhsNumber, p.Postcode }).FirstAsync(ct).ConfigureAwait(false);

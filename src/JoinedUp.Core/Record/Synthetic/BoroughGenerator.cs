@@ -87,7 +87,14 @@ public sealed class BoroughGenerator(StorageOptions storage)
                 var plan = new BoroughPlan(spec.Seed);
                 var staffCount = await StoreDirectoryAsync(db, plan, ct).ConfigureAwait(false);
 
-                var synthesizer = new PatientSynthesizer(plan, spec.Seed, spec.AsOf, catalogue.Borough.PostcodeDistricts);
+                // The activity step routes only to services and teams that exist in this database.
+                var services = (await db.Services.AsNoTracking().OrderBy(s => s.Id).Select(s => new { s.Code, s.Id, s.Name }).ToListAsync(ct).ConfigureAwait(false))
+                    .Select(s => new GeneratedService(s.Code, s.Id, [], s.Name)).ToList();
+                var teamIds = await db.Teams.AsNoTracking().OrderBy(t => t.Id).Select(t => new { t.Id, t.ServiceId }).ToListAsync(ct).ConfigureAwait(false);
+                services = services.Select(s => s with { TeamIds = teamIds.Where(t => t.ServiceId == s.Id).Select(t => t.Id).ToList() }).ToList();
+                var hospitalId = await db.Organisations.AsNoTracking().Where(o => o.Kind == OrganisationKind.NhsTrust).OrderBy(o => o.OdsCode).Select(o => (int?)o.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+                var activity = new ActivitySynthesizer(spec.Seed, spec.AsOf, services);
+                var synthesizer = new PatientSynthesizer(plan, spec.Seed, spec.AsOf, catalogue.Borough.PostcodeDistricts, activity, hospitalId);
                 var nhsNumbers = new NhsNumberSequence(spec.Seed);
                 var rows = BoroughTables.All.ToDictionary(t => t.Name, _ => 0L);
                 var writer = BulkWriter.Create(connection, tx);

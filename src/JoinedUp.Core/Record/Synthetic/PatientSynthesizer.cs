@@ -53,7 +53,20 @@ internal sealed class PatientSynthesizer
         (ClinicalCodes.ByKey("mmr-2"), 1216, 2), (ClinicalCodes.ByKey("4in1"), 1216, 1),
     ];
 
+    private static readonly ClinicalCode[] FrailtyCodes = [ClinicalCodes.ByKey("frailty-mild"), ClinicalCodes.ByKey("frailty-moderate"), ClinicalCodes.ByKey("frailty-severe")];
+
+    // Emergency admissions a year by age band, before the multipliers for long-term conditions and frailty.
+    private static readonly double[] AdmissionRate = [0.07, 0.03, 0.035, 0.035, 0.04, 0.05, 0.07, 0.11, 0.2, 0.35];
+
+    // Planned (elective) inpatient stays a year by age band.
+    private static readonly double[] ElectiveRate = [0, 0, 0, 0, 0, 0.006, 0.015, 0.03, 0.035, 0.02];
+
+    private static readonly ClinicalCode Cataract = ClinicalCodes.ByKey("cataract");
+    private static readonly ClinicalCode KneeOsteoarthritis = ClinicalCodes.ByKey("knee-osteoarthritis");
+
     private readonly BoroughPlan _plan;
+    private readonly ActivitySynthesizer? _activity;
+    private readonly int? _hospitalId;
     private readonly long _seed;
     private readonly DateOnly _asOf;
     private readonly DateTime _asOfUtc;
@@ -62,9 +75,11 @@ internal sealed class PatientSynthesizer
     // Ids are assigned in the order rows are made; the record is empty when generation starts.
     private long _encounterId, _conditionId, _observationId, _immunisationId, _medicationId, _carerId;
 
-    public PatientSynthesizer(BoroughPlan plan, long seed, DateOnly asOf, IReadOnlyList<string> boroughDistricts)
+    public PatientSynthesizer(BoroughPlan plan, long seed, DateOnly asOf, IReadOnlyList<string> boroughDistricts, ActivitySynthesizer? activity = null, int? hospitalId = null)
     {
         _plan = plan;
+        _activity = activity;
+        _hospitalId = hospitalId;
         _seed = seed;
         _asOf = asOf;
         _asOfUtc = asOf.ToDateTime(new TimeOnly(0, 0), DateTimeKind.Utc);
@@ -97,7 +112,8 @@ internal sealed class PatientSynthesizer
         var family = rng.Pick(community.FamilyNames);
         var language = PickLanguage(ref rng, community);
         var interpreter = language != "en" && rng.Chance(community.InterpreterIfNotEnglish + (age >= 60 ? 0.3 : 0));
-        var postcode = rng.Chance(0.03)
+        var resident = !rng.Chance(0.03);
+        var postcode = !resident
             ? Postcode(ref rng, rng.Pick(People.NeighbouringDistricts))
             : Postcode(ref rng, rng.Pick(_districts));
         var updated = _asOfUtc.AddDays(-rng.Next(0, 1000));
@@ -152,7 +168,7 @@ internal sealed class PatientSynthesizer
                 var when = _asOfUtc.AddDays(-(review * 182) - rng.Next(1, 170)).AddHours(9 + rng.Next(0, 8)).AddMinutes(rng.Next(0, 4) * 15);
                 var encounterId = ++_encounterId;
                 chunk.Add(BoroughTables.Encounter,
-                    [encounterId, id, practice.Id, null, (int)EncounterClass.Ambulatory, (int)EncounterStatus.Finished, ClinicalCodes.Consultation, when, when.AddMinutes(15), 1, when]);
+                    [encounterId, id, practice.Id, null, (int)EncounterClass.Ambulatory, (int)EncounterStatus.Finished, ClinicalCodes.Consultation, when, when.AddMinutes(15), 1, when, null]);
                 if (diabetes)
                 {
                     var value = Math.Round(Math.Clamp(hba1cBase + rng.Normal(0, 5), 31, 140));
@@ -180,7 +196,7 @@ internal sealed class PatientSynthesizer
             var when = _asOfUtc.AddDays(-rng.Next(1, 3 * 365)).AddHours(9 + rng.Next(0, 8));
             var encounterId = ++_encounterId;
             chunk.Add(BoroughTables.Encounter,
-                [encounterId, id, practice.Id, null, (int)EncounterClass.Ambulatory, (int)EncounterStatus.Finished, ClinicalCodes.Consultation, when, when.AddMinutes(20), 1, when]);
+                [encounterId, id, practice.Id, null, (int)EncounterClass.Ambulatory, (int)EncounterStatus.Finished, ClinicalCodes.Consultation, when, when.AddMinutes(20), 1, when, null]);
             AddObservation(chunk, id, encounterId, Bp, when, Math.Round(Math.Clamp(rng.Normal(126, 14), 90, 200)), Math.Round(Math.Clamp(rng.Normal(78, 8), 50, 120)));
         }
 
@@ -200,6 +216,129 @@ internal sealed class PatientSynthesizer
                     [++_immunisationId, id, code.System, code.Code, code.Display, (int)ImmunisationStatus.Completed, givenOn, dose, practice.Id, 1, givenOn.ToDateTime(new TimeOnly(10, 0), DateTimeKind.Utc)]);
             }
         }
+
+        // Frailty, hospital stays and community activity draw from streams of their own, so adding them left every row
+        // above exactly as it was.
+        var more = Rng.ForStream(_seed, purpose: 12, index);
+        var conditions = new PersonConditions(diabetes, hypertension, copd, chd, stroke);
+        var frailty = AddFrailty(ref more, chunk, id, age, conditions);
+        AddHospitalStays(ref more, chunk, id, band, age, conditions, frailty);
+        _activity?.Add(index, new ActivityPerson(id, birth, female, given, family, nhsNumber, postcode, resident, language, interpreter, practice, conditions, frailty), chunk);
+    }
+
+    /// <summary>
+    /// An electronic frailty index grade coded for a share of people aged 65 and over (more with age and long-term
+    /// conditions): 0 none, 1 mild, 2 moderate, 3 severe. A third of them were coded a grade milder earlier on.
+    /// </summary>
+    private int AddFrailty(ref Rng rng, RowChunk chunk, long patientId, int age, PersonConditions conditions)
+    {
+        if (age < 65) return 0;
+        var coded = 0.22 + 0.06 * conditions.Count + (age >= 75 ? 0.15 : 0) + (age >= 85 ? 0.15 : 0);
+        if (!rng.Chance(coded)) return 0;
+        var severity = rng.NextDouble() + 0.08 * conditions.Count + (age >= 75 ? 0.12 : 0) + (age >= 85 ? 0.15 : 0);
+        var grade = severity switch { < 0.55 => 1, < 0.92 => 2, _ => 3 };
+        var latest = _asOfUtc.AddDays(-rng.Next(7, 2 * 365)).AddHours(9 + rng.Next(0, 8));
+        if (grade > 1 && rng.Chance(0.33))
+        {
+            var earlier = latest.AddDays(-rng.Next(120, 500));
+            AddObservation(chunk, patientId, null, FrailtyCodes[grade - 2], earlier, null, null);
+        }
+        AddObservation(chunk, patientId, null, FrailtyCodes[grade - 1], latest, null, null);
+        return grade;
+    }
+
+    /// <summary>
+    /// Emergency admissions (class Emergency, one encounter from arrival to discharge, with the condition as reason) and
+    /// a few planned inpatient stays (class Inpatient) over the three years, at the hospital trust.
+    /// </summary>
+    private void AddHospitalStays(ref Rng rng, RowChunk chunk, long patientId, int band, int age, PersonConditions c, int frailty)
+    {
+        var rate = AdmissionRate[band] * (c.Copd ? 2.4 : 1) * (c.Diabetes ? 1.4 : 1) * (c.Chd ? 1.6 : 1) * (c.Stroke ? 1.3 : 1) * frailty switch { 2 => 1.6, 3 => 2.2, _ => 1 };
+        var admissions = Math.Min(6, Poisson(ref rng, 3 * rate));
+        for (var k = 0; k < admissions; k++)
+        {
+            var arrived = _asOfUtc.AddDays(-rng.Next(2, 3 * 365)).AddMinutes(rng.Next(0, 24 * 60));
+            var reason = EmergencyReason(ref rng, age, c);
+            var stayHours = rng.Chance(0.3) ? rng.Next(4, 24) : rng.Next(24, 24 * (age >= 75 ? 14 : 6));
+            var left = arrived.AddHours(stayHours);
+            if (left > _asOfUtc) left = _asOfUtc.AddMinutes(-rng.Next(1, 600));
+            chunk.Add(BoroughTables.Encounter,
+                [++_encounterId, patientId, _hospitalId, null, (int)EncounterClass.Emergency, (int)EncounterStatus.Finished, null, arrived, left, 1, left, reason]);
+        }
+        if (rng.Chance(3 * ElectiveRate[band]))
+        {
+            var admitted = _asOfUtc.AddDays(-rng.Next(2, 3 * 365)).Date.AddHours(7 + rng.Next(0, 4));
+            var reason = age >= 60 && rng.Chance(0.55) ? Cataract.Code : KneeOsteoarthritis.Code;
+            var left = reason == Cataract.Code ? admitted.AddHours(rng.Next(4, 10)) : admitted.AddDays(rng.Next(1, 5));
+            if (left > _asOfUtc) left = _asOfUtc.AddMinutes(-rng.Next(1, 600));
+            chunk.Add(BoroughTables.Encounter,
+                [++_encounterId, patientId, _hospitalId, null, (int)EncounterClass.Inpatient, (int)EncounterStatus.Finished, null, admitted, left, 1, left, reason]);
+        }
+    }
+
+    private static readonly string CopdExacerbation = ClinicalCodes.ByKey("copd-exacerbation").Code;
+    private static readonly string Hypoglycaemia = ClinicalCodes.ByKey("hypoglycaemia").Code;
+    private static readonly string HeartFailure = ClinicalCodes.ByKey("heart-failure").Code;
+    private static readonly string Asthma = ClinicalCodes.ByKey("asthma").Code;
+    private static readonly string UrinaryTractInfection = ClinicalCodes.ByKey("urinary-tract-infection").Code;
+    private static readonly string Cellulitis = ClinicalCodes.ByKey("cellulitis").Code;
+    private static readonly string Appendicitis = ClinicalCodes.ByKey("appendicitis").Code;
+    private static readonly string MyocardialInfarction = ClinicalCodes.ByKey("myocardial-infarction").Code;
+
+    /// <summary>
+    /// Why an emergency admission happened. Ambulatory-care-sensitive reasons (COPD exacerbation, hypoglycaemia, heart
+    /// failure, asthma, urinary tract infection, cellulitis) are likelier for the people they affect, but everyone can
+    /// be admitted for reasons that are not (appendicitis, myocardial infarction, stroke).
+    /// </summary>
+    private static string EmergencyReason(ref Rng rng, int age, PersonConditions c)
+    {
+        Span<double> w =
+        [
+            c.Copd ? 6 : 0,
+            c.Diabetes ? 1.5 : 0,
+            c.Chd ? 3 : age >= 70 ? 0.6 : 0,
+            age < 16 ? 2.5 : age < 45 ? 0.8 : 0.3,
+            age >= 65 ? 2.5 : 0.8,
+            1.2,
+            age < 16 ? 3 : age < 45 ? 2.5 : 1,
+            age >= 45 ? (c.Chd || c.Diabetes ? 3 : 1.5) : 0.05,
+            age >= 55 ? (c.Stroke ? 3 : 1.5) : 0.1,
+        ];
+        var total = 0.0;
+        foreach (var x in w) total += x;
+        var pick = rng.NextDouble() * total;
+        var i = 0;
+        for (; i < w.Length - 1; i++)
+        {
+            pick -= w[i];
+            if (pick < 0) break;
+        }
+        return i switch
+        {
+            0 => CopdExacerbation,
+            1 => Hypoglycaemia,
+            2 => HeartFailure,
+            3 => Asthma,
+            4 => UrinaryTractInfection,
+            5 => Cellulitis,
+            6 => Appendicitis,
+            7 => MyocardialInfarction,
+            _ => ClinicalCodes.Stroke,
+        };
+    }
+
+    internal static int Poisson(ref Rng rng, double mean)
+    {
+        // Knuth's method: the means here are small (under 5).
+        var limit = Math.Exp(-mean);
+        var k = 0;
+        var p = rng.NextDouble();
+        while (p > limit)
+        {
+            k++;
+            p *= rng.NextDouble();
+        }
+        return k;
     }
 
     private void AddCondition(ref Rng rng, RowChunk chunk, long patientId, PlannedPractice practice, int age, string code, string display)
@@ -227,7 +366,7 @@ internal sealed class PatientSynthesizer
         _ => "One tablet once a day",
     };
 
-    private void AddObservation(RowChunk chunk, long patientId, long encounterId, ClinicalCode code, DateTime when, double? value, double? secondary) =>
+    private void AddObservation(RowChunk chunk, long patientId, long? encounterId, ClinicalCode code, DateTime when, double? value, double? secondary) =>
         chunk.Add(BoroughTables.Observation,
             [++_observationId, patientId, encounterId, code.System, code.Code, code.Display, (int)ObservationStatus.Final, when, value, secondary, code.Unit, 1, when]);
 
@@ -244,4 +383,10 @@ internal sealed class PatientSynthesizer
 
     private static string Postcode(ref Rng rng, string district) =>
         string.Create(CultureInfo.InvariantCulture, $"{district} {rng.Next(1, 10)}{People.PostcodeUnitLetters[rng.Next(0, People.PostcodeUnitLetters.Length)]}{People.PostcodeUnitLetters[rng.Next(0, People.PostcodeUnitLetters.Length)]}");
+}
+
+/// <summary>The long-term conditions a person was given.</summary>
+internal readonly record struct PersonConditions(bool Diabetes, bool Hypertension, bool Copd, bool Chd, bool Stroke)
+{
+    public int Count => (Diabetes ? 1 : 0) + (Hypertension ? 1 : 0) + (Copd ? 1 : 0) + (Chd ? 1 : 0) + (Stroke ? 1 : 0);
 }

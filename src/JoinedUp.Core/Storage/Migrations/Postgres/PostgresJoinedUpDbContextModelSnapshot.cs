@@ -1800,6 +1800,11 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("patient_id");
 
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason_code");
+
                     b.Property<int?>("RecordedByServiceId")
                         .HasColumnType("integer")
                         .HasColumnName("recorded_by_service_id");

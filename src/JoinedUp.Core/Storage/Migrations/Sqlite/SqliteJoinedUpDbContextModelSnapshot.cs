@@ -1751,6 +1751,11 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("patient_id");
 
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason_code");
+
                     b.Property<int?>("RecordedByServiceId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("recorded_by_service_id");
