@@ -228,9 +228,9 @@ public sealed class MeasureReader
         if (what is null) return null;
         var valueSet = Text(c, "$.count", "valueSet", false, "");
         var within = OptionalInterval(c, "$.count", "within");
-        if (subject is not null && !subject.Counts.ContainsKey(what) && !(subject.Type == SubjectType.Patient && what == "encounter"))
+        if (subject is not null && !subject.Counts.ContainsKey(what) && !(subject.Type == SubjectType.Patient && what == "emergencyAdmission"))
         {
-            var options = subject.Type == SubjectType.Patient ? "encounter" : string.Join(", ", subject.Counts.Keys);
+            var options = subject.Type == SubjectType.Patient ? "emergencyAdmission" : string.Join(", ", subject.Counts.Keys);
             Problem("$.count.in", $"'{what}' cannot be counted per {subject.Type.ToString().ToLowerInvariant()}; use {(options.Length == 0 ? "another subject" : options)}");
         }
         return new CountSpec(what, valueSet, within);

@@ -280,13 +280,17 @@ public sealed class MeasureCompiler
         return $"s.pid IN (SELECT u.patient_id FROM ({rows}) u{after} GROUP BY u.patient_id HAVING {having})";
     }
 
-    // The person's latest code from one set (on or before a day) is one of another set's codes (QOF frailty).
+    // The person's latest code from one set (on or before a day) is one of another set's codes (QOF frailty). The codes
+    // may be recorded as conditions (by onset date) or observations (by time); ties go to the later entry.
     private string LatestCode(LatestCodeCriterion x)
     {
         var day = x.OnOrBefore.Resolve(_period);
-        return "s.pid IN (SELECT l.patient_id FROM (SELECT c.patient_id, c.code, c.code_system, " +
-               "ROW_NUMBER() OVER (PARTITION BY c.patient_id ORDER BY c.onset_date DESC, c.id DESC) AS rn " +
-               $"FROM condition c {InSet(x.Of, "c.code", "c.code_system")} WHERE c.onset_date <= {P(day)}) l " +
+        var rows =
+            $"SELECT c.patient_id, c.code, c.code_system, c.onset_date AS t, 0 AS src, c.id FROM condition c {InSet(x.Of, "c.code", "c.code_system")} WHERE c.onset_date <= {P(day)} " +
+            $"UNION ALL SELECT o.patient_id, o.code, o.code_system, o.effective_at AS t, 1 AS src, o.id FROM observation o {InSet(x.Of, "o.code", "o.code_system")} " +
+            $"WHERE o.status IN ({(int)Record.ObservationStatus.Final}, {(int)Record.ObservationStatus.Amended}) AND o.effective_at < {P(MeasurePeriod.UkMidnight(day.AddDays(1)))}";
+        return "s.pid IN (SELECT l.patient_id FROM (SELECT u.patient_id, u.code, u.code_system, " +
+               $"ROW_NUMBER() OVER (PARTITION BY u.patient_id ORDER BY u.t DESC, u.src DESC, u.id DESC) AS rn FROM ({rows}) u) l " +
                $"WHERE l.rn = 1 AND EXISTS (SELECT 1 FROM value_set_code w WHERE w.value_set = {P(x.IsIn)} AND w.code = l.code AND w.system = l.code_system))";
     }
 
@@ -328,6 +332,13 @@ public sealed class MeasureCompiler
     private string Count(CountSpec c)
     {
         if (_subject.Counts.TryGetValue(c.In, out var sql)) return Column(sql);
+        if (c.In == "emergencyAdmission" && _subject.Type == SubjectType.Patient)
+        {
+            // Emergency admissions (one encounter of class Emergency per stay) whose reason is in the value set.
+            var reason = c.ValueSet is { } vs ? $" AND en.reason_code IN (SELECT w.code FROM value_set_code w WHERE w.value_set = {P(vs)})" : "";
+            return $"(SELECT COUNT(*) FROM encounter en WHERE en.patient_id = s.pid AND en.class = {(int)Record.EncounterClass.Emergency} " +
+                   $"AND en.status <> {(int)Record.EncounterStatus.Cancelled}{reason}{InstantWindow("en.start_at", c.Within)})";
+        }
         throw new NotSupportedException($"$.count.in: {c.In}");
     }
 }
