@@ -37,6 +37,11 @@ if (args.Length > 0 && args[0] == "care")
     await JoinedUp.Bench.CareBench.RunAsync(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "outcomes")
+{
+    await JoinedUp.Bench.OutcomesBench.RunAsync(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "security")
 {
     await JoinedUp.Bench.SecurityBench.RunAsync(args[1..]);
