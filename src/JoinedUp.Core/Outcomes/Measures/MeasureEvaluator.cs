@@ -253,7 +253,7 @@ public static class CalendarDays
                 Day = day,
                 UtcStart = start,
                 UtcEnd = end,
-                UtcOffsetMinutes = (int)Math.Round((day.ToDateTime(TimeOnly.MinValue) - start).TotalMinutes),
+                UtcOffsetMinutes = (int)Math.Round((day.AddDays(1).ToDateTime(TimeOnly.MinValue) - end).TotalMinutes),
                 IsWorkingDay = working ? 1 : 0,
                 WorkingSeq = seq,
             };

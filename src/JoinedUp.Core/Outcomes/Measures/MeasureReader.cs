@@ -266,8 +266,6 @@ public sealed class MeasureReader
         }
         var kind = Text(e, at, "kind", true, "what the criterion tests: age, registered, condition, observation, exists, latestCode, immunisation, elapsed, field, allOf, anyOf or not");
         if (kind is null) return null;
-        var patientCriterion = kind is "age" or "registered" or "condition" or "observation" or "exists" or "latestCode" or "immunisation";
-        if (patientCriterion && subject is null) return null;
         Criterion? c = kind switch
         {
             "age" => Age(e, at),

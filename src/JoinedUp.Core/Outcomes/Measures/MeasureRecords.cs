@@ -21,7 +21,7 @@ public sealed class CalendarDay
     public DateTime UtcStart { get; set; }
     public DateTime UtcEnd { get; set; }
 
-    /// <summary>Minutes the UK is ahead of UTC at the start of the day (0 or 60).</summary>
+    /// <summary>Minutes the UK is ahead of UTC at the end of the day (0 or 60; on the two days the clocks change, the offset after the change).</summary>
     public int UtcOffsetMinutes { get; set; }
 
     /// <summary>1 on Monday to Friday, else 0 (an integer on both providers, so SQL compares it the same way).</summary>
