@@ -194,6 +194,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.ToTable("observation");
             ConfigureClinical(e);
             e.HasIndex(x => new { x.Code, x.EffectiveAt });
+            // Outcome measures: a person's latest reading of a code, read from the index alone (ADR 0006 3.4).
+            e.HasIndex(x => new { x.Code, x.PatientId, x.EffectiveAt, x.Status, x.Value, x.SecondaryValue, x.Unit });
             e.Property(x => x.Code).HasMaxLength(64);
             e.Property(x => x.Display).HasMaxLength(500);
             e.Property(x => x.Unit).HasMaxLength(32);
@@ -203,6 +205,8 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("encounter");
             ConfigureClinical(e);
+            // Outcome measures: a person's emergency admissions in a period.
+            e.HasIndex(x => new { x.PatientId, x.Class, x.StartAt });
             e.Property(x => x.TypeCode).HasMaxLength(64);
             e.Property(x => x.ReasonCode).HasMaxLength(64);
             e.HasOne<Directory.Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);

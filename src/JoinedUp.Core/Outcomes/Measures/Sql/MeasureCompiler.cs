@@ -222,24 +222,18 @@ public sealed class MeasureCompiler
 
     private string Observation(ObservationCriterion x)
     {
-        var rows = $"FROM observation o {InSet(x.ValueSet, "o.code", "o.code_system")} " +
-                   $"WHERE o.status IN ({(int)Record.ObservationStatus.Final}, {(int)Record.ObservationStatus.Amended}){InstantWindow("o.effective_at", x.Within)}";
-        string passes;
+        var status = $"o.status IN ({(int)Record.ObservationStatus.Final}, {(int)Record.ObservationStatus.Amended})";
         if (x.Latest)
         {
-            // The latest reading in the window, one per person; ties on time go to the highest id (the later entry).
-            passes = "s.pid IN (SELECT l.patient_id FROM (SELECT o.patient_id, o.value, o.secondary_value, o.unit, " +
-                     $"ROW_NUMBER() OVER (PARTITION BY o.patient_id ORDER BY o.effective_at DESC, o.id DESC) AS rn {rows}) l " +
-                     $"WHERE l.rn = 1 AND {Comparison("l", x.Values, x.Secondary)})";
+            // The person's latest reading in the window, looked up per subject through the (code, patient, time) index;
+            // ties on time go to the highest id (the later entry). No reading gives NULL, which is 'orNone'.
+            var latest = $"(SELECT CASE WHEN {Comparison("o", x.Values, x.Secondary)} THEN 1 ELSE 0 END FROM observation o {InSet(x.ValueSet, "o.code", "o.code_system")} " +
+                         $"WHERE o.patient_id = s.pid AND {status}{InstantWindow("o.effective_at", x.Within)} ORDER BY o.effective_at DESC, o.id DESC LIMIT 1)";
+            return $"COALESCE({latest}, {(x.OrNone ? 1 : 0)}) = 1";
         }
-        else
-        {
-            passes = $"s.pid IN (SELECT o.patient_id {rows} AND {Comparison("o", x.Values, x.Secondary)})";
-        }
-        if (!x.OrNone) return passes;
-        var any = $"FROM observation o {InSet(x.ValueSet, "o.code", "o.code_system")} " +
-                  $"WHERE o.status IN ({(int)Record.ObservationStatus.Final}, {(int)Record.ObservationStatus.Amended}){InstantWindow("o.effective_at", x.Within)}";
-        return $"{passes} OR s.pid NOT IN (SELECT o.patient_id {any})";
+        var rows = $"FROM observation o {InSet(x.ValueSet, "o.code", "o.code_system")} WHERE {status}{InstantWindow("o.effective_at", x.Within)}";
+        var passes = $"s.pid IN (SELECT o.patient_id {rows} AND {Comparison("o", x.Values, x.Secondary)})";
+        return x.OrNone ? $"{passes} OR s.pid NOT IN (SELECT o.patient_id {rows})" : passes;
     }
 
     /// <summary>Rows of a value set in one part of the record: (patient_id, t), with its window and status rules.</summary>
@@ -294,14 +288,12 @@ public sealed class MeasureCompiler
                $"WHERE l.rn = 1 AND EXISTS (SELECT 1 FROM value_set_code w WHERE w.value_set = {P(x.IsIn)} AND w.code = l.code AND w.system = l.code_system))";
     }
 
+    // Per subject, through the (vaccine code, patient) index: the doses given by the day the person reached the age.
     private string Immunisation(ImmunisationCriterion x)
     {
-        var byAge = x.ByAge is { } age ? $" AND i.occurred_on <= {_d.AddMonthsToDate("pp.birth_date", age.Months, age.Days)}" : "";
-        var rows = $"FROM immunisation i {InSet(x.ValueSet, "i.vaccine_code", "i.code_system")} JOIN patient pp ON pp.id = i.patient_id " +
-                   $"WHERE i.status = {(int)Record.ImmunisationStatus.Completed}{byAge}{DateWindow("i.occurred_on", x.Within)}";
-        return x.Doses == 1
-            ? $"s.pid IN (SELECT i.patient_id {rows})"
-            : $"s.pid IN (SELECT i.patient_id {rows} GROUP BY i.patient_id HAVING COUNT(*) >= {x.Doses.ToString(CultureInfo.InvariantCulture)})";
+        var byAge = x.ByAge is { } age ? $" AND i.occurred_on <= {_d.AddMonthsToDate("s.birth_date", age.Months, age.Days)}" : "";
+        return $"(SELECT COUNT(*) FROM immunisation i {InSet(x.ValueSet, "i.vaccine_code", "i.code_system")} " +
+               $"WHERE i.patient_id = s.pid AND i.status = {(int)Record.ImmunisationStatus.Completed}{byAge}{DateWindow("i.occurred_on", x.Within)}) >= {x.Doses.ToString(CultureInfo.InvariantCulture)}";
     }
 
     private string Elapsed(ElapsedCriterion x)
@@ -318,7 +310,7 @@ public sealed class MeasureCompiler
         var n = x.WorkingDays!.Value.ToString(CultureInfo.InvariantCulture);
         var due = "(SELECT " + _d.AddSeconds(from, "((due.day_number - d.day_number) * 1440 + d.utc_offset_minutes - due.utc_offset_minutes) * 60") +
                   $" FROM calendar_day d JOIN calendar_day due ON due.working_seq = d.working_seq + {n} AND due.is_working_day = 1 " +
-                  $"WHERE d.utc_start <= {from} AND d.utc_end > {from})";
+                  $"WHERE d.utc_start <= {from} AND d.utc_start > {_d.AddSeconds(from, "-172800")} AND d.utc_end > {from})";
         return $"{to} IS NOT NULL AND {from} IS NOT NULL AND {to} <= {due}";
     }
 

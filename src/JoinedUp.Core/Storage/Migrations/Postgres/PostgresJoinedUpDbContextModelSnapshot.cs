@@ -1846,6 +1846,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.HasIndex("ServiceId")
                         .HasDatabaseName("ix_encounter_service_id");
 
+                    b.HasIndex("PatientId", "Class", "StartAt")
+                        .HasDatabaseName("ix_encounter_patient_id_class_start_at");
+
                     b.ToTable("encounter", (string)null);
                 });
 
@@ -2138,6 +2141,9 @@ namespace JoinedUp.Storage.Migrations.Postgres
 
                     b.HasIndex("Code", "EffectiveAt")
                         .HasDatabaseName("ix_observation_code_effective_at");
+
+                    b.HasIndex("Code", "PatientId", "EffectiveAt", "Status", "Value", "SecondaryValue", "Unit")
+                        .HasDatabaseName("ix_observation_code_patient_id_effective_at_status_value_secon~");
 
                     b.ToTable("observation", (string)null);
                 });

@@ -1797,6 +1797,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasIndex("ServiceId")
                         .HasDatabaseName("ix_encounter_service_id");
 
+                    b.HasIndex("PatientId", "Class", "StartAt")
+                        .HasDatabaseName("ix_encounter_patient_id_class_start_at");
+
                     b.ToTable("encounter", (string)null);
                 });
 
@@ -2081,6 +2084,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
 
                     b.HasIndex("Code", "EffectiveAt")
                         .HasDatabaseName("ix_observation_code_effective_at");
+
+                    b.HasIndex("Code", "PatientId", "EffectiveAt", "Status", "Value", "SecondaryValue", "Unit")
+                        .HasDatabaseName("ix_observation_code_patient_id_effective_at_status_value_secondary_value_unit");
 
                     b.ToTable("observation", (string)null);
                 });
