@@ -2,6 +2,7 @@ using System.Text;
 using JoinedUp.Access;
 using JoinedUp.Care;
 using JoinedUp.Directory;
+using JoinedUp.Outcomes.Experience;
 using JoinedUp.Record;
 using JoinedUp.Security;
 using JoinedUp.Security.Audit;
@@ -58,6 +59,11 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<CareTask> CareTasks => Set<CareTask>();
     public DbSet<GoalComment> GoalComments => Set<GoalComment>();
 
+    public DbSet<ExperienceInvitation> ExperienceInvitations => Set<ExperienceInvitation>();
+    public DbSet<ExperienceResponse> ExperienceResponses => Set<ExperienceResponse>();
+    public DbSet<ExperienceAnswer> ExperienceAnswers => Set<ExperienceAnswer>();
+    public DbSet<ExperienceWatermark> ExperienceWatermarks => Set<ExperienceWatermark>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -69,6 +75,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureIdentifiers(builder);
         ConfigureAccess(builder);
         ConfigureCare(builder);
+        ConfigureExperience(builder);
         ApplySnakeCase(builder);
     }
 
@@ -560,6 +567,56 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.ByName).HasMaxLength(200);
             e.Property(x => x.ByUserId).HasMaxLength(64);
             e.HasOne<Goal>().WithMany().HasForeignKey(x => x.GoalId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    /// <summary>Patient experience (docs/adr/0006, 5): invitations name the person; responses and answers never do.</summary>
+    private static void ConfigureExperience(ModelBuilder b)
+    {
+        b.Entity<ExperienceInvitation>(e =>
+        {
+            e.ToTable("experience_invitation");
+            // One invitation per source row: the job can run again, or twice at once, without inviting twice.
+            e.HasIndex(x => new { x.Trigger, x.SourceId }).IsUnique();
+            // The 30-day rule and the patient view's open invitations.
+            e.HasIndex(x => new { x.PatientId, x.ServiceId, x.SentAt });
+            e.HasIndex(x => x.TokenHash).IsUnique().HasFilter("token_hash IS NOT NULL");
+            e.Property(x => x.Questionnaire).HasMaxLength(32);
+            e.Property(x => x.TokenHash).HasMaxLength(64);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Organisation>().WithMany().HasForeignKey(x => x.PracticeId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ExperienceResponse>(e =>
+        {
+            // No patient and no invitation: nothing here leads back to a person.
+            e.ToTable("experience_response");
+            e.HasIndex(x => new { x.Questionnaire, x.AuthoredDate });
+            e.Property(x => x.Questionnaire).HasMaxLength(32);
+            e.Property(x => x.QuestionnaireVersion).HasMaxLength(16);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Organisation>().WithMany().HasForeignKey(x => x.PracticeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Network>().WithMany().HasForeignKey(x => x.NetworkId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ExperienceAnswer>(e =>
+        {
+            e.ToTable("experience_answer");
+            // The key is the (response_id, link_id) index that measures read.
+            e.HasKey(x => new { x.ResponseId, x.LinkId });
+            e.Property(x => x.LinkId).HasMaxLength(64);
+            e.Property(x => x.Code).HasMaxLength(32);
+            e.Property(x => x.Text).HasMaxLength(2000);
+            e.HasOne<ExperienceResponse>().WithMany().HasForeignKey(x => x.ResponseId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // The invitation job's scans from its watermark. Partial: the bulk-loaded practice encounters (no service) and
+        // routes with no first contact stay out of them and cost nothing.
+        b.Entity<Encounter>().HasIndex(x => x.LastUpdated).HasFilter("service_id IS NOT NULL").HasDatabaseName("ix_encounter_service_last_updated");
+        b.Entity<ReferralRoute>().HasIndex(x => x.FirstContactAt).HasFilter("first_contact_at IS NOT NULL");
+        b.Entity<ExperienceWatermark>(e =>
+        {
+            e.ToTable("experience_watermark");
+            e.HasKey(x => x.Trigger);
+            e.Property(x => x.Trigger).ValueGeneratedNever();
         });
     }
 
