@@ -37,6 +37,47 @@ internal static class ExperienceApi
             })
             .RequirePermission(Permission.RecordRead)
             .WithName("IssueExperienceLink").WithSummary("A fresh public link for an open invitation, shown once (print it or read it out); an earlier link stops working.");
+
+        MapRespond(group);
+    }
+
+    /// <summary>The answers to an invitation, keyed by linkId (codes for choices, text for free text).</summary>
+    public sealed record AnswersRequest(Dictionary<string, string?>? Answers);
+
+    private static void MapRespond(RouteGroupBuilder group)
+    {
+        group.MapGet("/mine", async Task<IResult> (HttpContext http, ExperienceAnswerService experience, JoinedUp.Care.MyCareService myCare, CancellationToken ct) =>
+            {
+                var who = http.RequiredCaller();
+                var people = await myCare.PeopleAsync(who, ct).ConfigureAwait(false);
+                var open = new List<object>();
+                foreach (var person in people)
+                {
+                    open.AddRange((await experience.OpenForAsync(who, person.PatientId, ct).ConfigureAwait(false)).Select(i => new { person.PatientId, person.Name, invitation = i }));
+                }
+                return TypedResults.Ok(open);
+            })
+            .RequirePermission(Permission.ExperienceRespond)
+            .WithName("MyExperienceInvitations").WithSummary("The open invitations the caller may answer: their own from 16, and those of people who gave them a carer's proxy.");
+
+        group.MapPost("/invitations/{id:long}/answers", async Task<IResult> (long id, AnswersRequest? body, HttpContext http, ExperienceAnswerService experience, CancellationToken ct) =>
+            {
+                var result = await experience.AnswerInViewAsync(http.RequiredCaller(), id, body?.Answers ?? [], ct).ConfigureAwait(false);
+                return result.Outcome switch
+                {
+                    AnswerOutcome.Saved => TypedResults.Created(),
+                    AnswerOutcome.Invalid => TypedResults.Problem(new()
+                    {
+                        Status = 422, Title = "Check the answers", Detail = string.Join(" ", result.Problems.Select(p => p.Message)),
+                        Extensions = { ["problems"] = result.Problems },
+                    }),
+                    AnswerOutcome.AlreadyAnswered => TypedResults.Problem(new() { Status = 409, Title = "Already answered", Detail = "This invitation was already answered; an invitation is answered once." }),
+                    AnswerOutcome.Expired => TypedResults.Problem(new() { Status = 410, Title = "Expired", Detail = "The time to answer this invitation has passed." }),
+                    _ => TypedResults.Problem(new() { Status = 404, Title = "Not found", Detail = "You have no open invitation with this id." }),
+                };
+            })
+            .RequirePermission(Permission.ExperienceRespond)
+            .WithName("AnswerExperienceInvitation").WithSummary("Answer an invitation in the patient view (the patient from 16, or a carer with a proxy); anonymous once stored.");
     }
 
     public static void MapExperienceFhir(this RouteGroupBuilder fhir)
