@@ -253,16 +253,20 @@ public partial class ExperienceTests
         async Task<(HttpStatusCode, string)> Answer(Dictionary<string, string?> answers)
         {
             var r = await me.PostAsJsonAsync($"/api/experience/invitations/{invitation}/answers", new { answers });
-            return (r.StatusCode, await r.Content.ReadAsStringAsync());
+            var text = await r.Content.ReadAsStringAsync();
+            // The problems, as "field: message" lines.
+            var problems = r.StatusCode == (HttpStatusCode)422
+                ? string.Join("\n", JsonDocument.Parse(text).RootElement.GetProperty("problems").EnumerateArray().Select(p => $"{p.GetProperty("field").GetString()}: {p.GetProperty("message").GetString()}"))
+                : text;
+            return (r.StatusCode, problems);
         }
 
         var (status, body) = await Answer(new() { ["fft-why"] = "Fine" });
         Assert.Equal((HttpStatusCode)422, status);
-        Assert.Contains("Choose an answer to \\u0022Overall, how was your experience of our service?\\u0022", body, StringComparison.Ordinal);
+        Assert.Equal("fft: Choose an answer to \"Overall, how was your experience of our service?\".", body);
         (status, body) = await Answer(new() { ["fft"] = "excellent" });
         Assert.Equal((HttpStatusCode)422, status);
-        Assert.Contains("The answer to \\u0022Overall, how was your experience of our service?\\u0022 must be one of the choices offered", body, StringComparison.Ordinal);
-        Assert.Contains("\"field\":\"fft\"", body, StringComparison.Ordinal);
+        Assert.StartsWith("fft: The answer to \"Overall, how was your experience of our service?\" must be one of the choices offered (very good, good, neither good nor poor, poor, very poor, don't know)", body, StringComparison.Ordinal);
         (status, body) = await Answer(new() { ["fft"] = "good", ["fft-why"] = new string('a', ExperienceQuestionnaires.MaxText + 1) });
         Assert.Equal((HttpStatusCode)422, status);
         Assert.Contains($"to {ExperienceQuestionnaires.MaxText} characters or fewer: it has {ExperienceQuestionnaires.MaxText + 1}", body, StringComparison.Ordinal);
@@ -386,7 +390,11 @@ public partial class ExperienceTests
         var service = scope.ServiceProvider.GetRequiredService<ExperienceAnswerService>();
         var child = (await PeopleAsync(app, children: true, 1))[0];
         var childAccount = new AccessPrincipal { UserId = "child", DisplayName = "Child", Roles = new HashSet<string> { Roles.Patient }, PatientId = child };
-        await InvitedAsync(app, child); // no proxy: no invitation made at all
+        // Even with an invitation (made while a carer held a proxy), the child's own sign-in is shown no card.
+        await GrantProxyAsync(app, child);
+        await EncounterAsync(app, child, await ServiceAsync(app, "adult-community-nursing"));
+        await RunJobAsync(app);
+        Assert.True(await app.QueryAsync(db => db.ExperienceInvitations.AnyAsync(i => i.PatientId == child)));
         Assert.Empty(await service.OpenForAsync(childAccount, child, CancellationToken.None));
     }
 
@@ -404,9 +412,9 @@ public partial class ExperienceTests
         Assert.Equal((first.Sources, first.Responses, first.Answers), (second.Sources, second.Responses, second.Answers));
         Assert.Equal(rows1, rows2);
 
-        Assert.True(first.Sources > 1000, $"only {first.Sources} contacts in the demo borough");
+        Assert.True(first.Sources > 200, $"only {first.Sources} contacts in the demo borough");
         var share = (double)rows1.Count(r => r.Questionnaire == "fft") / first.Sources;
-        Assert.InRange(share, 0.12, 0.18);
+        Assert.InRange(share, 0.09, 0.21);
         var fft = rows1.Where(r => r.Questionnaire == "fft").ToList();
         var positive = (double)fft.Count(r => r.Code is "very-good" or "good") / fft.Count;
         Assert.InRange(positive, 0.80, 0.95);
