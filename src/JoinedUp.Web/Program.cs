@@ -45,6 +45,7 @@ builder.Services.AddScoped<JoinedUp.Care.EscalationService>();
 builder.Services.AddScoped<JoinedUp.Care.CareWorklists>();
 builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
 builder.Services.AddScoped<JoinedUp.Care.MyCareService>();
+builder.Services.AddScoped<JoinedUp.Outcomes.Experience.ExperienceAnswerService>();
 // After StartupTasks: the scheduler's tables come from the migrations it applies.
 builder.AddCareScheduler(storage);
 // Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
@@ -78,6 +79,7 @@ app.MapSecurityForms();
 app.MapReferralApi();
 app.MapCarePlanApi();
 app.MapCareWorklistApi();
+JoinedUp.Web.Outcomes.ExperienceApi.MapExperienceApi(app);
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

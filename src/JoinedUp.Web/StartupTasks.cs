@@ -66,6 +66,7 @@ internal sealed partial class StartupTasks(IServiceProvider services, StorageOpt
         if (demo.Value.Enabled)
         {
             await scope.ServiceProvider.GetRequiredService<JoinedUp.Web.Security.DemoSecurity>().SeedAsync(demo.Value.CareStory, cancellationToken).ConfigureAwait(false);
+            await JoinedUp.Web.Outcomes.DemoExperience.SeedAsync(scope.ServiceProvider, storage, demo.Value, cancellationToken).ConfigureAwait(false);
             clients.AddRange(JoinedUp.Web.Security.DemoSecurity.Clients.Where(d => clients.All(c => c.ClientId != d.ClientId)));
         }
         else

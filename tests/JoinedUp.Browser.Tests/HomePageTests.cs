@@ -39,7 +39,7 @@ public sealed class RunningApp : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -50,7 +50,7 @@ public sealed class RunningApp : IAsyncLifetime
             if (_process.HasExited) throw new InvalidOperationException($"The web app exited with code {_process.ExitCode}.");
             await Task.Delay(250);
         }
-        throw new TimeoutException("The web app did not become healthy within 90 s.");
+        throw new TimeoutException("The web app did not become healthy within 180 s.");
     }
 
     public Task DisposeAsync()

@@ -69,6 +69,12 @@ public enum Permission
 
     /// <summary>Assign or reassign a person's care navigator, giving a reason.</summary>
     NavigationManage,
+
+    /// <summary>Read the outcomes framework, its results, and the anonymous patient experience responses (docs/adr/0006, 7).</summary>
+    OutcomesRead,
+
+    /// <summary>Answer a patient experience invitation in the patient view: the patient, or a carer with a proxy (docs/adr/0006, 5).</summary>
+    ExperienceRespond,
 }
 
 /// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
@@ -82,11 +88,11 @@ public static class PermissionMatrix
             Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept, Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage],
         [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage, Permission.ReferralCreate, Permission.ReferralRead,
             Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage, Permission.NavigationManage],
-        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead],
-        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanComment],
-        [Roles.Carer] = [Permission.RecordRead, Permission.CarePlanRead, Permission.CarePlanComment],
-        [Roles.Commissioner] = [],
-        [Roles.NetworkLead] = [],
+        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.OutcomesRead],
+        [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanComment, Permission.ExperienceRespond],
+        [Roles.Carer] = [Permission.RecordRead, Permission.CarePlanRead, Permission.CarePlanComment, Permission.ExperienceRespond],
+        [Roles.Commissioner] = [Permission.OutcomesRead],
+        [Roles.NetworkLead] = [Permission.OutcomesRead],
         [Roles.ProcurementLead] = [],
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
@@ -128,6 +134,8 @@ public static class PermissionMatrix
         Permission.CarePlanComment => "careplan.comment",
         Permission.TaskManage => "task.manage",
         Permission.NavigationManage => "navigation.manage",
+        Permission.OutcomesRead => "outcomes.read",
+        Permission.ExperienceRespond => "experience.respond",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -158,6 +166,8 @@ public static class PermissionMatrix
         Permission.CarePlanComment => ("Goal", 'u'),
         Permission.TaskManage => ("Task", 'u'),
         Permission.NavigationManage => ("CareTeam", 'u'),
+        Permission.OutcomesRead => ("MeasureReport", 'r'),
+        Permission.ExperienceRespond => ("QuestionnaireResponse", 'c'),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 }

@@ -2,6 +2,7 @@ using System.Text;
 using JoinedUp.Access;
 using JoinedUp.Care;
 using JoinedUp.Directory;
+using JoinedUp.Outcomes.Experience;
 using JoinedUp.Record;
 using JoinedUp.Security;
 using JoinedUp.Security.Audit;
@@ -63,6 +64,10 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<Outcomes.Measures.MeasureDefinitionRecord> MeasureDefinitions => Set<Outcomes.Measures.MeasureDefinitionRecord>();
     public DbSet<Outcomes.Measures.MeasureRun> MeasureRuns => Set<Outcomes.Measures.MeasureRun>();
     public DbSet<Outcomes.Measures.MeasureRunResult> MeasureResults => Set<Outcomes.Measures.MeasureRunResult>();
+    public DbSet<ExperienceInvitation> ExperienceInvitations => Set<ExperienceInvitation>();
+    public DbSet<ExperienceResponse> ExperienceResponses => Set<ExperienceResponse>();
+    public DbSet<ExperienceAnswer> ExperienceAnswers => Set<ExperienceAnswer>();
+    public DbSet<ExperienceWatermark> ExperienceWatermarks => Set<ExperienceWatermark>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -76,6 +81,7 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         ConfigureAccess(builder);
         ConfigureCare(builder);
         ConfigureOutcomes(builder);
+        ConfigureExperience(builder);
         ApplySnakeCase(builder);
     }
 
@@ -625,6 +631,56 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.Property(x => x.Rate).HasPrecision(18, 6);
             e.HasOne<Outcomes.Measures.MeasureRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Outcomes.Measures.MeasureDefinitionRecord>().WithMany().HasForeignKey(x => x.MeasureDefinitionId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+
+    /// <summary>Patient experience (docs/adr/0006, 5): invitations name the person; responses and answers never do.</summary>
+    private static void ConfigureExperience(ModelBuilder b)
+    {
+        b.Entity<ExperienceInvitation>(e =>
+        {
+            e.ToTable("experience_invitation");
+            // One invitation per source row: the job can run again, or twice at once, without inviting twice.
+            e.HasIndex(x => new { x.Trigger, x.SourceId }).IsUnique();
+            // The 30-day rule and the patient view's open invitations.
+            e.HasIndex(x => new { x.PatientId, x.ServiceId, x.SentAt });
+            e.HasIndex(x => x.TokenHash).IsUnique().HasFilter("token_hash IS NOT NULL");
+            e.Property(x => x.Questionnaire).HasMaxLength(32);
+            e.Property(x => x.TokenHash).HasMaxLength(64);
+            e.HasOne<Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Organisation>().WithMany().HasForeignKey(x => x.PracticeId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ExperienceResponse>(e =>
+        {
+            // No patient and no invitation: nothing here leads back to a person.
+            e.ToTable("experience_response");
+            e.HasIndex(x => new { x.Questionnaire, x.AuthoredDate });
+            e.Property(x => x.Questionnaire).HasMaxLength(32);
+            e.Property(x => x.QuestionnaireVersion).HasMaxLength(16);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Organisation>().WithMany().HasForeignKey(x => x.PracticeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Network>().WithMany().HasForeignKey(x => x.NetworkId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ExperienceAnswer>(e =>
+        {
+            e.ToTable("experience_answer");
+            // The key is the (response_id, link_id) index that measures read.
+            e.HasKey(x => new { x.ResponseId, x.LinkId });
+            e.Property(x => x.LinkId).HasMaxLength(64);
+            e.Property(x => x.Code).HasMaxLength(32);
+            e.Property(x => x.Text).HasMaxLength(2000);
+            e.HasOne<ExperienceResponse>().WithMany().HasForeignKey(x => x.ResponseId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // The invitation job's scans from its watermark. Partial: the bulk-loaded practice encounters (no service) and
+        // routes with no first contact stay out of them and cost nothing.
+        b.Entity<Encounter>().HasIndex(x => x.LastUpdated).HasFilter("service_id IS NOT NULL").HasDatabaseName("ix_encounter_service_last_updated");
+        b.Entity<ReferralRoute>().HasIndex(x => x.FirstContactAt).HasFilter("first_contact_at IS NOT NULL");
+        b.Entity<ExperienceWatermark>(e =>
+        {
+            e.ToTable("experience_watermark");
+            e.HasKey(x => x.Trigger);
+            e.Property(x => x.Trigger).ValueGeneratedNever();
         });
     }
 

@@ -21,6 +21,9 @@ public sealed class SchedulerOptions
     public TimeSpan EscalationInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public TimeSpan PlanReviewInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often patient experience invitations are made (<c>Scheduler__ExperienceInvitationInterval</c>).</summary>
+    public TimeSpan ExperienceInvitationInterval { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 /// <summary>
@@ -38,6 +41,10 @@ internal static class CareScheduler
 
     public static readonly TriggerKey PlanReviewTrigger = new("PlanReviewReminders", "care");
 
+    public static readonly JobKey ExperienceInvitationJob = new("SendExperienceInvitations", "outcomes");
+
+    public static readonly TriggerKey ExperienceInvitationTrigger = new("SendExperienceInvitations", "outcomes");
+
     /// <summary>Quartz's table prefix: what the QuartzScheduler migrations create (PostgreSQL's script is lower case).</summary>
     public static string TablePrefix(StorageProvider provider) => provider == StorageProvider.Postgres ? "qrtz_" : "QRTZ_";
 
@@ -47,11 +54,13 @@ internal static class CareScheduler
         var options = builder.Configuration.GetSection(SchedulerOptions.SectionName).Get<SchedulerOptions>() ?? new SchedulerOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddScoped<PlanReviewReminderService>();
+        builder.Services.AddScoped<JoinedUp.Outcomes.Experience.ExperienceInvitationService>();
         builder.Services.AddHealthChecks().AddCheck<SchedulerHealthCheck>("scheduler");
         if (!options.Enabled) return;
 
         builder.Services.AddTransient<EscalateOverdueTasks>();
         builder.Services.AddTransient<PlanReviewReminders>();
+        builder.Services.AddTransient<SendExperienceInvitations>();
         builder.Services.AddQuartz(q =>
         {
             // Quartz keeps real time: the app's TimeProvider is what the jobs' services read (tests move it by days).
@@ -93,6 +102,8 @@ internal sealed partial class CareSchedule(ISchedulerFactory factory, SchedulerO
             "Escalates overdue care tasks to the navigator, then the team lead", cancellationToken).ConfigureAwait(false);
         await EnsureAsync<PlanReviewReminders>(scheduler, CareScheduler.PlanReviewJob, CareScheduler.PlanReviewTrigger, options.PlanReviewInterval,
             "Creates plan review tasks for care plans due for review within 7 days", cancellationToken).ConfigureAwait(false);
+        await EnsureAsync<SendExperienceInvitations>(scheduler, CareScheduler.ExperienceInvitationJob, CareScheduler.ExperienceInvitationTrigger, options.ExperienceInvitationInterval,
+            "Invites people to answer the Friends and Family Test after a first contact or a finished service encounter", cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -169,6 +180,21 @@ internal sealed partial class PlanReviewReminders(IServiceScopeFactory scopes, I
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Plan reviews: {Created} review task(s) created, {WithoutTeam} plan(s) due with no caseload team")]
     private static partial void LogCreated(ILogger logger, int created, int withoutTeam);
+}
+
+/// <summary>Every 15 minutes: patient experience invitations (<see cref="JoinedUp.Outcomes.Experience.ExperienceInvitationService"/>). One run at a time.</summary>
+[DisallowConcurrentExecution]
+internal sealed partial class SendExperienceInvitations(IServiceScopeFactory scopes, ILogger<SendExperienceInvitations> log) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var run = await scope.ServiceProvider.GetRequiredService<JoinedUp.Outcomes.Experience.ExperienceInvitationService>().RunAsync(cancellationToken).ConfigureAwait(false);
+        if (run.AfterFirstContact + run.AfterEncounter > 0) LogInvited(log, run.AfterFirstContact, run.AfterEncounter);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experience invitations: {AfterFirstContact} after a first contact, {AfterEncounter} after an encounter")]
+    private static partial void LogInvited(ILogger logger, int afterFirstContact, int afterEncounter);
 }
 
 /// <summary>

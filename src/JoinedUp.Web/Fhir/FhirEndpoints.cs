@@ -59,6 +59,7 @@ internal static class FhirEndpoints
         fhir.MapCarePlans();
         fhir.MapCarePlanWrites();
         fhir.MapCareTasks();
+        JoinedUp.Web.Outcomes.ExperienceApi.MapExperienceFhir(fhir);
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
         fhir.MapMethods("/{type}/{**rest}", ["GET", "POST", "PUT", "DELETE", "PATCH"], (string type) =>
@@ -239,14 +240,20 @@ internal static class Capability
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "Questionnaire",
-                            Documentation = "The holistic assessment, filled once per episode: Questionnaire/holistic-assessment.",
+                            Documentation = "The holistic assessment, filled once per episode: Questionnaire/holistic-assessment. The patient experience questionnaires: Questionnaire/fft (Friends and Family Test) and Questionnaire/experience.",
                             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
                         },
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "QuestionnaireResponse",
-                            Documentation = "A stored assessment: the episode's holistic one or a service's own section. Read with a relationship to the patient.",
-                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+                            Documentation = "A stored assessment: the episode's holistic one or a service's own section, read by its id with a relationship to the patient. "
+                                + "Patient experience responses, ids experience-<id>: anonymous (no subject), status completed, questionnaire canonical with |version, authored as a date; read and search need outcomes.read.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType, Documentation = "Experience responses only." },
+                            ],
+                            SearchParam = [Param("questionnaire", SearchParamType.Reference, "fft or experience (or the canonical): required"), Param("authored", SearchParamType.Date, "The day answered, with a prefix (ge, le, ...)")],
                         },
                         new CapabilityStatement.ResourceComponent
                         {

@@ -285,15 +285,15 @@ internal static class SecuritySetup
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => IsSignInAttempt(ctx.Request)
                 ? RateLimitPartition.GetFixedWindowLimiter("sign-in:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "local"),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
-                : IsPublicReferralPost(ctx.Request)
-                    // The public form and status check need no account: a robot may post as fast as it can, a person does not.
+                : JoinedUp.Web.Access.PublicForm.IsPublicPost(ctx.Request)
+                    // The public forms (referral, status check, feedback) need no account: a robot may post as fast as it can, a person does not.
                     ? RateLimitPartition.GetFixedWindowLimiter("public:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "local"),
                         _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.PublicFormPostsPer10Minutes, Window = TimeSpan.FromMinutes(10), QueueLimit = 0 })
                     : RateLimitPartition.GetNoLimiter("other"));
             o.OnRejected = async (ctx, ct) =>
             {
                 ctx.HttpContext.Response.Headers.RetryAfter = "60";
-                if (IsPublicReferralPost(ctx.HttpContext.Request))
+                if (JoinedUp.Web.Access.PublicForm.IsPublicPost(ctx.HttpContext.Request))
                 {
                     ctx.HttpContext.Response.ContentType = "text/html; charset=utf-8";
                     await ctx.HttpContext.Response.WriteAsync("<!DOCTYPE html><html lang=\"en\"><head><title>Too many attempts</title><link rel=\"stylesheet\" href=\"/lib/nhsuk-frontend/nhsuk-frontend.min.css\" /></head><body><main class=\"nhsuk-width-container nhsuk-main-wrapper\"><h1 class=\"nhsuk-heading-xl\">Too many attempts from your connection</h1><p>Wait 10 minutes and try again, or call the single point of access. If you need help urgently, call 111; in an emergency, 999.</p></main></body></html>", ct).ConfigureAwait(false);
@@ -326,8 +326,6 @@ internal static class SecuritySetup
         throw new InvalidOperationException($"Security:SigningCertificatePath is not set: outside demo mode {why}.");
     }
 
-    private static bool IsPublicReferralPost(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/refer", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsSignInAttempt(HttpRequest request) =>
         HttpMethods.IsPost(request.Method)

@@ -151,10 +151,11 @@ public class SchedulerTests
         Assert.Equal(1, await LevelAsync(second, taskId));
         // The same trigger, kept rather than replaced, and no duplicate job or trigger.
         Assert.Equal("stored before the restart", await ScalarAsync<string>(db, "SELECT DESCRIPTION FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = 'EscalateOverdueTasks'"));
-        Assert.Equal(2, await CountAsync(db, "QRTZ_JOB_DETAILS"));
-        Assert.Equal(2, await CountAsync(db, "QRTZ_TRIGGERS"));
+        Assert.Equal(3, await CountAsync(db, "QRTZ_JOB_DETAILS"));
+        Assert.Equal(3, await CountAsync(db, "QRTZ_TRIGGERS"));
         Assert.Equal(1, await CountAsync(db, "QRTZ_JOB_DETAILS", "JOB_NAME = 'EscalateOverdueTasks'"));
         Assert.Equal(1, await CountAsync(db, "QRTZ_JOB_DETAILS", "JOB_NAME = 'PlanReviewReminders'"));
+        Assert.Equal(1, await CountAsync(db, "QRTZ_JOB_DETAILS", "JOB_NAME = 'SendExperienceInvitations'"));
     }
 
     [Theory]

@@ -37,6 +37,8 @@ public class PermissionMatrixTests
         Permission.CarePlanComment => new(HttpMethod.Post, "/api/care/goals/987654321/comments") { Content = JsonContent.Create(new { text = "x" }) },
         Permission.TaskManage => new(HttpMethod.Get, "/api/care/tasks/incoming"),
         Permission.NavigationManage => new(HttpMethod.Put, $"/api/care/patients/{stranger}/navigator") { Content = JsonContent.Create(new { staffCode = "x" }) },
+        Permission.OutcomesRead => new(HttpMethod.Get, "/fhir/QuestionnaireResponse?questionnaire=fft&_count=1"),
+        Permission.ExperienceRespond => new(HttpMethod.Get, "/api/experience/mine"),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

@@ -465,6 +465,10 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_referral_route");
 
+                    b.HasIndex("FirstContactAt")
+                        .HasDatabaseName("ix_referral_route_first_contact_at")
+                        .HasFilter("first_contact_at IS NOT NULL");
+
                     b.HasIndex("ReferralId", "ServiceId")
                         .IsUnique()
                         .HasDatabaseName("ix_referral_route_referral_id_service_id");
@@ -1253,6 +1257,188 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("team_membership", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceAnswer", b =>
+                {
+                    b.Property<long>("ResponseId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("response_id");
+
+                    b.Property<string>("LinkId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("link_id");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<string>("Text")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("ResponseId", "LinkId")
+                        .HasName("pk_experience_answer");
+
+                    b.ToTable("experience_answer", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceInvitation", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AnsweredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("answered_at");
+
+                    b.Property<DateTime>("ContactAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<long>("PatientId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("patient_id");
+
+                    b.Property<int?>("PracticeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("practice_id");
+
+                    b.Property<string>("Questionnaire")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("questionnaire");
+
+                    b.Property<DateTime>("SentAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sent_at");
+
+                    b.Property<int?>("ServiceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("service_id");
+
+                    b.Property<long>("SourceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("source_id");
+
+                    b.Property<string>("TokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token_hash");
+
+                    b.Property<int>("Trigger")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id")
+                        .HasName("pk_experience_invitation");
+
+                    b.HasIndex("PracticeId")
+                        .HasDatabaseName("ix_experience_invitation_practice_id");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_experience_invitation_service_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_experience_invitation_token_hash")
+                        .HasFilter("token_hash IS NOT NULL");
+
+                    b.HasIndex("Trigger", "SourceId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_experience_invitation_trigger_source_id");
+
+                    b.HasIndex("PatientId", "ServiceId", "SentAt")
+                        .HasDatabaseName("ix_experience_invitation_patient_id_service_id_sent_at");
+
+                    b.ToTable("experience_invitation", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceResponse", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateOnly>("AuthoredDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("authored_date");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("channel");
+
+                    b.Property<DateOnly>("ContactDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_date");
+
+                    b.Property<int?>("NetworkId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("network_id");
+
+                    b.Property<int?>("PracticeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("practice_id");
+
+                    b.Property<string>("Questionnaire")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("questionnaire");
+
+                    b.Property<string>("QuestionnaireVersion")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("questionnaire_version");
+
+                    b.Property<int?>("ServiceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("service_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_experience_response");
+
+                    b.HasIndex("NetworkId")
+                        .HasDatabaseName("ix_experience_response_network_id");
+
+                    b.HasIndex("PracticeId")
+                        .HasDatabaseName("ix_experience_response_practice_id");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_experience_response_service_id");
+
+                    b.HasIndex("Questionnaire", "AuthoredDate")
+                        .HasDatabaseName("ix_experience_response_questionnaire_authored_date");
+
+                    b.ToTable("experience_response", (string)null);
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceWatermark", b =>
+                {
+                    b.Property<int>("Trigger")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("trigger");
+
+                    b.Property<DateTime>("ScannedTo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scanned_to");
+
+                    b.HasKey("Trigger")
+                        .HasName("pk_experience_watermark");
+
+                    b.ToTable("experience_watermark", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Outcomes.Measures.CalendarDay", b =>
                 {
                     b.Property<int>("DayNumber")
@@ -1784,6 +1970,10 @@ namespace JoinedUp.Storage.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_encounter");
+
+                    b.HasIndex("LastUpdated")
+                        .HasDatabaseName("ix_encounter_service_last_updated")
+                        .HasFilter("service_id IS NOT NULL");
 
                     b.HasIndex("OrganisationId")
                         .HasDatabaseName("ix_encounter_organisation_id");
@@ -3494,6 +3684,59 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.Navigation("StaffMember");
 
                     b.Navigation("Team");
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceAnswer", b =>
+                {
+                    b.HasOne("JoinedUp.Outcomes.Experience.ExperienceResponse", null)
+                        .WithMany()
+                        .HasForeignKey("ResponseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_experience_answer_experience_response_response_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceInvitation", b =>
+                {
+                    b.HasOne("JoinedUp.Record.Patient", null)
+                        .WithMany()
+                        .HasForeignKey("PatientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_experience_invitation_patient_patient_id");
+
+                    b.HasOne("JoinedUp.Directory.Organisation", null)
+                        .WithMany()
+                        .HasForeignKey("PracticeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_experience_invitation_organisation_practice_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_experience_invitation_service_service_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Experience.ExperienceResponse", b =>
+                {
+                    b.HasOne("JoinedUp.Directory.Network", null)
+                        .WithMany()
+                        .HasForeignKey("NetworkId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_experience_response_network_network_id");
+
+                    b.HasOne("JoinedUp.Directory.Organisation", null)
+                        .WithMany()
+                        .HasForeignKey("PracticeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_experience_response_organisation_practice_id");
+
+                    b.HasOne("JoinedUp.Directory.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_experience_response_service_service_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Outcomes.Measures.MeasureRunResult", b =>
