@@ -69,6 +69,15 @@ public enum Permission
 
     /// <summary>Assign or reassign a person's care navigator, giving a reason.</summary>
     NavigationManage,
+
+    /// <summary>Read the outcomes framework: measure definitions, results by level (aggregates only), trends and their downloads.</summary>
+    OutcomesRead,
+
+    /// <summary>Run the outcomes framework for a quarter (official or ad hoc).</summary>
+    OutcomesManage,
+
+    /// <summary>Read a quarter's payment statement and try what-ifs on it (never stored).</summary>
+    PaymentRead,
 }
 
 /// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
@@ -82,15 +91,16 @@ public static class PermissionMatrix
             Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept, Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage],
         [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage, Permission.ReferralCreate, Permission.ReferralRead,
             Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage, Permission.NavigationManage],
-        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead],
+        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead,
+            Permission.OutcomesRead],
         [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanComment],
         [Roles.Carer] = [Permission.RecordRead, Permission.CarePlanRead, Permission.CarePlanComment],
-        [Roles.Commissioner] = [],
-        [Roles.NetworkLead] = [],
+        [Roles.Commissioner] = [Permission.OutcomesRead, Permission.OutcomesManage, Permission.PaymentRead],
+        [Roles.NetworkLead] = [Permission.OutcomesRead],
         [Roles.ProcurementLead] = [],
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
-        [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage],
+        [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage, Permission.OutcomesManage],
         [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanWrite],
     };
 
@@ -128,6 +138,9 @@ public static class PermissionMatrix
         Permission.CarePlanComment => "careplan.comment",
         Permission.TaskManage => "task.manage",
         Permission.NavigationManage => "navigation.manage",
+        Permission.OutcomesRead => "outcomes.read",
+        Permission.OutcomesManage => "outcomes.manage",
+        Permission.PaymentRead => "payment.read",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -158,6 +171,9 @@ public static class PermissionMatrix
         Permission.CarePlanComment => ("Goal", 'u'),
         Permission.TaskManage => ("Task", 'u'),
         Permission.NavigationManage => ("CareTeam", 'u'),
+        Permission.OutcomesRead => ("Measure", 'r'),
+        Permission.OutcomesManage => ("MeasureReport", 'c'),
+        Permission.PaymentRead => ("Contract", 'r'),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 }

@@ -35,6 +35,9 @@ public static class Policies
     public const string CarePlanComment = Prefix + "careplan.comment";
     public const string TaskManage = Prefix + "task.manage";
     public const string NavigationManage = Prefix + "navigation.manage";
+    public const string OutcomesRead = Prefix + "outcomes.read";
+    public const string OutcomesManage = Prefix + "outcomes.manage";
+    public const string PaymentRead = Prefix + "payment.read";
 
     public static string For(Permission permission) => Prefix + PermissionMatrix.Name(permission);
 
