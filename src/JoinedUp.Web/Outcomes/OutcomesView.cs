@@ -6,7 +6,7 @@ using JoinedUp.Outcomes.Payments;
 namespace JoinedUp.Web.Outcomes;
 
 /// <summary>Where a result stands against the contract's floor, target and stretch.</summary>
-public enum ResultStatus { NoResult, BelowFloor, BelowTarget, AtTarget, AtStretch }
+public enum ResultStatus { NoResult, NoneEligible, NotInContract, BelowFloor, BelowTarget, AtTarget, AtStretch }
 
 /// <summary>One measure of the framework as the pages list it: its definition (if written yet) and its contract terms (if paid on).</summary>
 public sealed record FrameworkMeasure(string Id, string Title, OutcomeDomain Domain, MeasureDefinition? Definition, PaymentMeasure? Terms)
@@ -66,9 +66,12 @@ public static class OutcomesView
 
     public static string Share(decimal fraction) => (fraction * 100m).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
-    public static ResultStatus Status(PaymentMeasure? terms, decimal? rate)
+    /// <summary>Where a result stands; <paramref name="hasFigure"/> is false when the quarter has no figure at all for the measure.</summary>
+    public static ResultStatus Status(PaymentMeasure? terms, decimal? rate, bool hasFigure = true)
     {
-        if (terms is null || rate is not { } r) return ResultStatus.NoResult;
+        if (!hasFigure) return ResultStatus.NoResult;
+        if (rate is not { } r) return ResultStatus.NoneEligible;
+        if (terms is null) return ResultStatus.NotInContract;
         bool AtLeast(decimal a, decimal b) => terms.Direction == MeasureDirection.HigherIsBetter ? a >= b : a <= b;
         if (AtLeast(r, terms.Stretch)) return ResultStatus.AtStretch;
         if (AtLeast(r, terms.Target)) return ResultStatus.AtTarget;
@@ -82,6 +85,8 @@ public static class OutcomesView
         ResultStatus.AtTarget => ("At target", "nhsuk-tag--aqua-green"),
         ResultStatus.BelowTarget => ("Below target", "nhsuk-tag--yellow"),
         ResultStatus.BelowFloor => ("Below floor", "nhsuk-tag--red"),
+        ResultStatus.NoneEligible => ("Not scored: none eligible", "nhsuk-tag--grey"),
+        ResultStatus.NotInContract => ("Not paid on", "nhsuk-tag--grey"),
         _ => ("No result yet", "nhsuk-tag--grey"),
     };
 
