@@ -156,4 +156,50 @@ public class OutcomesPagesTests
         Assert.Contains($"Official run {run}", good, StringComparison.Ordinal);
         Assert.Equal(runsBefore, await app.QueryAsync(db => db.MeasureRuns.CountAsync()));
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task Demo_start_up_runs_the_last_two_completed_quarters_officially_once_and_the_page_form_stores_an_ad_hoc_run_that_payment_ignores(StorageProvider provider)
+    {
+        var demoRuns = new Dictionary<string, string?> { ["Demo:OutcomesRuns"] = "true" };
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var app = await SecureApp.StartOnAsync(db, demoRuns);
+        var last = FinancialQuarter.Containing(DateOnly.FromDateTime(app.Clock.GetUtcNow().UtcDateTime)).Previous;
+        var runs = await app.QueryAsync(db => db.MeasureRuns.OrderBy(r => r.Id).ToListAsync());
+        Assert.Equal([last.Previous.Label, last.Label], runs.Select(r => r.Quarter));
+        Assert.All(runs, r => Assert.Equal(RunPurpose.Official, r.Purpose));
+
+        var commissioner = await app.SignInAsync(SecureApp.Email(Roles.Commissioner));
+        var page = WebUtility.HtmlDecode(await commissioner.GetStringAsync("/outcomes"));
+        Assert.Contains(last.Label, page, StringComparison.Ordinal);
+
+        // The run form on the page (Blazor's form post with its antiforgery token): an ad hoc run of the latest quarter.
+        var token = await SecureApp.AntiforgeryTokenAsync(commissioner, "/outcomes");
+        var slug = $"{last.StartYear}-{(last.StartYear + 1) % 100:00}-Q{last.Number}";
+        var posted = await commissioner.PostAsync("/outcomes", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["_handler"] = "run",
+            ["quarter"] = slug,
+            ["purpose"] = "adhoc",
+        }));
+        var html = WebUtility.HtmlDecode(await posted.Content.ReadAsStringAsync());
+        Assert.True(posted.StatusCode == HttpStatusCode.OK, html);
+        var adhoc = await app.QueryAsync(db => db.MeasureRuns.OrderByDescending(r => r.Id).FirstAsync());
+        Assert.Equal(RunPurpose.Adhoc, adhoc.Purpose);
+        Assert.Equal(last.Label, adhoc.Quarter);
+        Assert.Contains($"Stored run {adhoc.Id}: an ad hoc run of {last.Label}", html, StringComparison.Ordinal);
+
+        // The statement and the results download still come from the official run.
+        var csv = await commissioner.GetStringAsync($"/outcomes/results/{slug}.csv");
+        Assert.StartsWith($"{runs[1].Id},", csv.Split("\r\n")[1], StringComparison.Ordinal);
+        var adhocCsv = await commissioner.GetStringAsync($"/outcomes/results/{slug}.csv?run={adhoc.Id}");
+        Assert.StartsWith($"{adhoc.Id},{last.Label},adhoc,", adhocCsv.Split("\r\n")[1], StringComparison.Ordinal);
+
+        // A restart on the same database does not run the quarters again.
+        commissioner.Dispose();
+        await app.DisposeAsync();
+        await using var again = await SecureApp.StartOnAsync(db, demoRuns);
+        Assert.Equal(runs.Count + 1, await again.QueryAsync(db => db.MeasureRuns.CountAsync()));
+    }
 }
