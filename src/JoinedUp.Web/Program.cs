@@ -3,6 +3,7 @@ using JoinedUp.Web;
 using JoinedUp.Web.Access;
 using JoinedUp.Web.Care;
 using JoinedUp.Web.Fhir;
+using JoinedUp.Web.Outcomes;
 using JoinedUp.Web.Record;
 using JoinedUp.Web.Security;
 using Serilog;
@@ -46,6 +47,12 @@ builder.Services.AddScoped<JoinedUp.Care.CareWorklists>();
 builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
 builder.Services.AddScoped<JoinedUp.Care.MyCareService>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Experience.ExperienceAnswerService>();
+builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Measures.MeasureLibrary.LoadDefault());
+builder.Services.AddSingleton<JoinedUp.Outcomes.Measures.OutcomesRunner>();
+builder.Services.AddScoped<JoinedUp.Outcomes.Results.OutcomesReports>();
+builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Payments.PaymentContract.LoadDefault() is { Ok: true } load
+    ? load.Contract!
+    : throw new InvalidOperationException("The built-in payment contract has problems; run the payment tests."));
 // After StartupTasks: the scheduler's tables come from the migrations it applies.
 builder.AddCareScheduler(storage);
 // Enumerations travel as their names ("Within2Hours", "Routine"), never as numbers a client must look up.
@@ -80,6 +87,7 @@ app.MapReferralApi();
 app.MapCarePlanApi();
 app.MapCareWorklistApi();
 JoinedUp.Web.Outcomes.ExperienceApi.MapExperienceApi(app);
+app.MapOutcomesApi();
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

@@ -28,6 +28,12 @@ public sealed class DemoOptions
     public bool CareStory { get; set; } = true;
 
     public long Seed { get; set; } = 42;
+
+    /// <summary>
+    /// In demo mode, when no official run of the outcomes framework exists, run it officially for the last two completed
+    /// financial quarters, so that the commissioner's pages show results, a trend and a statement (<c>Demo__OutcomesRuns=false</c> to start without).
+    /// </summary>
+    public bool OutcomesRuns { get; set; } = true;
 }
 
 /// <summary>What start-up has done so far; the home page and /health read it.</summary>
@@ -87,8 +93,22 @@ internal sealed partial class StartupTasks(IServiceProvider services, StorageOpt
         {
             await scope.ServiceProvider.GetRequiredService<JoinedUp.Web.Security.ClientRegistrar>().EnsureAsync(clients, cancellationToken).ConfigureAwait(false);
         }
+        if (demo.Value.Enabled && demo.Value.OutcomesRuns && !await db.MeasureRuns.AnyAsync(r => r.Purpose == JoinedUp.Outcomes.Measures.RunPurpose.Official, cancellationToken).ConfigureAwait(false))
+        {
+            var runner = scope.ServiceProvider.GetRequiredService<JoinedUp.Outcomes.Measures.OutcomesRunner>();
+            var today = DateOnly.FromDateTime(scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+            var last = JoinedUp.Outcomes.Measures.FinancialQuarter.Containing(today).Previous;
+            foreach (var quarter in new[] { last.Previous, last })
+            {
+                var run = await runner.RunAsync(quarter, JoinedUp.Outcomes.Measures.RunPurpose.Official, "demo start-up", null, cancellationToken).ConfigureAwait(false);
+                LogDemoRun(log, quarter.Label, run.Run.Id, run.Run.DurationMs);
+            }
+        }
         state.DemoLoaded = true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo outcomes: official run {RunId} for {Quarter} in {Milliseconds} ms")]
+    private static partial void LogDemoRun(ILogger logger, string quarter, long runId, long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo mode is off: removed {Count} demo sign-in(s)")]
     private static partial void LogDemoUsersRemoved(ILogger logger, int count);

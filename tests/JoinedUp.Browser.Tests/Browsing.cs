@@ -30,7 +30,7 @@ internal static class Browsing
     public static async Task ShotAsync(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable("JOINEDUP_SCREENSHOTS") is not { Length: > 0 } folder) return;
-        Directory.CreateDirectory(folder);
+        System.IO.Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 

@@ -75,6 +75,12 @@ public enum Permission
 
     /// <summary>Answer a patient experience invitation in the patient view: the patient, or a carer with a proxy (docs/adr/0006, 5).</summary>
     ExperienceRespond,
+
+    /// <summary>Run the outcomes framework for a quarter (official or ad hoc).</summary>
+    OutcomesManage,
+
+    /// <summary>Read a quarter's payment statement and try what-ifs on it (never stored).</summary>
+    PaymentRead,
 }
 
 /// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
@@ -91,12 +97,12 @@ public static class PermissionMatrix
         [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.OutcomesRead],
         [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanComment, Permission.ExperienceRespond],
         [Roles.Carer] = [Permission.RecordRead, Permission.CarePlanRead, Permission.CarePlanComment, Permission.ExperienceRespond],
-        [Roles.Commissioner] = [Permission.OutcomesRead],
+        [Roles.Commissioner] = [Permission.OutcomesRead, Permission.OutcomesManage, Permission.PaymentRead],
         [Roles.NetworkLead] = [Permission.OutcomesRead],
         [Roles.ProcurementLead] = [],
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
-        [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage],
+        [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage, Permission.OutcomesRead, Permission.OutcomesManage],
         [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanWrite],
     };
 
@@ -136,6 +142,8 @@ public static class PermissionMatrix
         Permission.NavigationManage => "navigation.manage",
         Permission.OutcomesRead => "outcomes.read",
         Permission.ExperienceRespond => "experience.respond",
+        Permission.OutcomesManage => "outcomes.manage",
+        Permission.PaymentRead => "payment.read",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -166,7 +174,9 @@ public static class PermissionMatrix
         Permission.CarePlanComment => ("Goal", 'u'),
         Permission.TaskManage => ("Task", 'u'),
         Permission.NavigationManage => ("CareTeam", 'u'),
-        Permission.OutcomesRead => ("MeasureReport", 'r'),
+        Permission.OutcomesRead => ("Measure", 'r'),
+        Permission.OutcomesManage => ("MeasureReport", 'c'),
+        Permission.PaymentRead => ("Contract", 'r'),
         Permission.ExperienceRespond => ("QuestionnaireResponse", 'c'),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };

@@ -37,6 +37,8 @@ public static class Policies
     public const string NavigationManage = Prefix + "navigation.manage";
     public const string OutcomesRead = Prefix + "outcomes.read";
     public const string ExperienceRespond = Prefix + "experience.respond";
+    public const string OutcomesManage = Prefix + "outcomes.manage";
+    public const string PaymentRead = Prefix + "payment.read";
 
     public static string For(Permission permission) => Prefix + PermissionMatrix.Name(permission);
 

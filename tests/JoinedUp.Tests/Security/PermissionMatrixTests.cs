@@ -37,7 +37,9 @@ public class PermissionMatrixTests
         Permission.CarePlanComment => new(HttpMethod.Post, "/api/care/goals/987654321/comments") { Content = JsonContent.Create(new { text = "x" }) },
         Permission.TaskManage => new(HttpMethod.Get, "/api/care/tasks/incoming"),
         Permission.NavigationManage => new(HttpMethod.Put, $"/api/care/patients/{stranger}/navigator") { Content = JsonContent.Create(new { staffCode = "x" }) },
-        Permission.OutcomesRead => new(HttpMethod.Get, "/fhir/QuestionnaireResponse?questionnaire=fft&_count=1"),
+        Permission.OutcomesRead => new(HttpMethod.Get, "/api/outcomes/runs"),
+        Permission.OutcomesManage => new(HttpMethod.Post, "/api/outcomes/runs") { Content = JsonContent.Create(new { quarter = "not-a-quarter" }) },
+        Permission.PaymentRead => new(HttpMethod.Get, "/api/outcomes/statement/2026-27-Q1"),
         Permission.ExperienceRespond => new(HttpMethod.Get, "/api/experience/mine"),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
@@ -55,6 +57,9 @@ public class PermissionMatrixTests
         ("/referrals", Permission.ReferralRead),
         ("/admin/triage-rules", Permission.TriageRulesManage),
         ("/care", Permission.TaskManage),
+        ("/outcomes", Permission.OutcomesRead),
+        ("/outcomes/measures/diabetes-hba1c", Permission.OutcomesRead),
+        ("/outcomes/statement/2026-27-Q1", Permission.PaymentRead),
     ];
 
     [Theory]

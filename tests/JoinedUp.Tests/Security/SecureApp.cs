@@ -54,6 +54,8 @@ public sealed partial class SecureApp : IAsyncDisposable
             b.UseSetting("Demo:Enabled", "true");
             b.UseSetting("Demo:Patients", "300");
             b.UseSetting("Demo:CareStory", "false");
+            // No official outcomes runs at start-up: the outcomes tests start their own runs.
+            b.UseSetting("Demo:OutcomesRuns", "false");
             b.UseSetting("Security:RequireHttps", "false");
             b.UseSetting("Security:SignInAttemptsPerMinute", "10000");
             b.UseSetting("Fhir:ExportFolder", ExportFolder);
