@@ -271,4 +271,38 @@ public class MeasureSemanticsTests
         Assert.Equal(0.5m, handovers.Borough.Rate(handovers.Definition));
         Assert.Equal(3L, handovers.Find(MeasureLevel.Service, "test-nursing")!.Denominator);
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task Experience_measures_count_anonymous_answers_by_the_day_they_were_given(StorageProvider provider)
+    {
+        await using var w = await CreateAsync(provider);
+        Dictionary<string, string> Fft(string answer) => new() { ["fft"] = answer };
+        var firstDay = await w.ResponseAsync("fft", new DateOnly(2026, 4, 1), w.PracticeA, Fft("very-good"));
+        var lastDay = await w.ResponseAsync("fft", new DateOnly(2026, 6, 30), w.PracticeA, Fft("good"));
+        var dontKnow = await w.ResponseAsync("fft", new DateOnly(2026, 5, 1), w.PracticeB, Fft("dont-know"));
+        var poor = await w.ResponseAsync("fft", new DateOnly(2026, 5, 1), null, Fft("poor"));
+        var before = await w.ResponseAsync("fft", new DateOnly(2026, 3, 31), w.PracticeA, Fft("good"));
+        var after = await w.ResponseAsync("fft", new DateOnly(2026, 7, 1), w.PracticeA, Fft("good"));
+        var onlyWhy = await w.ResponseAsync("fft", new DateOnly(2026, 5, 1), w.PracticeA, new Dictionary<string, string>());
+        var other = await w.ResponseAsync("experience", new DateOnly(2026, 5, 1), w.PracticeA, new Dictionary<string, string> { ["story-once"] = "agree" });
+
+        var (fft, s) = await w.EvaluateAsync(BuiltIn("fft-positive"), Q1);
+        Assert.True(s[firstDay].Numerator && s[lastDay].Numerator);
+        Assert.True(s[dontKnow].Denominator && !s[dontKnow].Numerator); // "don't know" counts in the denominator
+        Assert.False(s[poor].Numerator);
+        foreach (var outside in new[] { before, after, onlyWhy, other }) Assert.False(s.ContainsKey(outside));
+        Assert.Equal((4L, 2L), (fft.Borough.Denominator, fft.Borough.Numerator));
+        Assert.Equal(1L, fft.Find(MeasureLevel.Practice, MeasureEvaluator.Unregistered)!.Denominator);
+        Assert.Equal(4L, fft.Find(MeasureLevel.Service, "test-nursing")!.Denominator);
+
+        Dictionary<string, string> Story(string answer) => new() { ["story-once"] = answer, ["followed-up"] = "agree" };
+        await w.ResponseAsync("experience", new DateOnly(2026, 5, 2), w.PracticeA, Story("strongly-agree"));
+        await w.ResponseAsync("experience", new DateOnly(2026, 5, 2), w.PracticeA, Story("disagree"));
+        var notApplicable = await w.ResponseAsync("experience", new DateOnly(2026, 5, 2), w.PracticeA, Story("not-applicable"));
+        var (story, ss) = await w.EvaluateAsync(BuiltIn("tell-story-once"), Q1);
+        Assert.True(ss[notApplicable].Excluded);
+        Assert.Equal((4L, 1L, 2L), (story.Borough.Denominator, story.Borough.Excluded, story.Borough.Numerator));
+        Assert.Equal(2m / 3m, story.Borough.Rate(story.Definition)!.Value, 5);
+    }
 }

@@ -124,6 +124,22 @@ public sealed class MeasureWorld : IAsyncDisposable
         return t.Id;
     }
 
+    /// <summary>An anonymous experience response with its answers (item → answer code).</summary>
+    public async Task<long> ResponseAsync(string questionnaire, DateOnly authored, int? practice, IReadOnlyDictionary<string, string> answers)
+    {
+        await using var ctx = JoinedUpStorage.CreateContext(Options);
+        var r = new JoinedUp.Outcomes.Experience.ExperienceResponse
+        {
+            Questionnaire = questionnaire, QuestionnaireVersion = "1", ServiceId = ServiceId, PracticeId = practice,
+            ContactDate = authored.AddDays(-1), AuthoredDate = authored, Channel = JoinedUp.Outcomes.Experience.ExperienceChannel.PatientView,
+        };
+        ctx.ExperienceResponses.Add(r);
+        await ctx.SaveChangesAsync();
+        foreach (var (item, answer) in answers) ctx.ExperienceAnswers.Add(new JoinedUp.Outcomes.Experience.ExperienceAnswer { ResponseId = r.Id, LinkId = item, Code = answer });
+        await ctx.SaveChangesAsync();
+        return r.Id;
+    }
+
     private static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
 
     /// <summary>Evaluates a definition (the built-in value sets, plus the given JSON) for a quarter.</summary>

@@ -139,11 +139,6 @@ public sealed class MeasureReader
         Known(s, "$.subject", "type", "at", "in", "lag");
         var type = Choice<SubjectType>(s, "$.subject", "type", null);
         if (type is null) return null;
-        if (type == SubjectType.Experience)
-        {
-            Problem("$.subject.type", "experience subjects arrive with the experience questionnaires; not available yet");
-            return null;
-        }
         var info = Sql.Subject.For(type.Value, SqlDialect.Sqlite);
         var at = Text(s, "$.subject", "at", false, "");
         var lag = IsoDuration.Zero;
@@ -266,6 +261,11 @@ public sealed class MeasureReader
         }
         var kind = Text(e, at, "kind", true, "what the criterion tests: age, registered, condition, observation, exists, latestCode, immunisation, elapsed, field, allOf, anyOf or not");
         if (kind is null) return null;
+        if (subject is { HasPatient: false } && kind is "age" or "registered" or "condition" or "observation" or "exists" or "latestCode" or "immunisation")
+        {
+            Problem(at, $"'{kind}' tests a person's record, and an {subject.Type.ToString().ToLowerInvariant()} response is anonymous: it names no person");
+            return null;
+        }
         Criterion? c = kind switch
         {
             "age" => Age(e, at),
@@ -277,7 +277,7 @@ public sealed class MeasureReader
             "immunisation" => Immunisation(e, at, subject),
             "elapsed" => Elapsed(e, at, subject),
             "field" => Field(e, at, subject),
-            "answer" => Unsupported(at, "'answer' tests an experience response; it arrives with the experience questionnaires"),
+            "answer" => Answer(e, at, subject),
             "allOf" => Combinator(e, at, subject, of => new AllOfCriterion(of)),
             "anyOf" => Combinator(e, at, subject, of => new AnyOfCriterion(of)),
             "not" => Combinator(e, at, subject, of => new NotCriterion(of)),
@@ -490,6 +490,18 @@ public sealed class MeasureReader
             if (!field.Values.Any(x => x.Name == v)) Problem($"{at}.in", $"'{v}' is not a value of {name}; use {string.Join(", ", field.Values.Select(x => x.Name))}");
         }
         return new FieldCriterion(name, values);
+    }
+
+    private AnswerCriterion? Answer(JsonElement e, string at, Subject? subject)
+    {
+        Known(e, at, "kind", "linkId", "in", "answered");
+        var linkId = Text(e, at, "linkId", true, "the item of the questionnaire, e.g. fft or story-once");
+        var codes = Strings(e, at, "in");
+        var answered = Bool(e, at, "answered");
+        if (codes.Count == 0 && !answered) Problem(at, "give 'in' (the answer codes that count) or \"answered\": true");
+        if (codes.Count > 0 && answered) Problem(at, "give 'in' or 'answered', not both");
+        if (subject is not null && subject.Type != SubjectType.Experience) Problem(at, "'answer' tests an experience response; use it with \"subject\": { \"type\": \"experience\" }");
+        return linkId is null ? null : new AnswerCriterion(linkId, codes, answered);
     }
 
     private Criterion? Combinator(JsonElement e, string at, Subject? subject, Func<IReadOnlyList<Criterion>, Criterion> make)

@@ -64,12 +64,21 @@ public sealed class MeasureCompiler
             // The subject's time in the period, moved back by the lag so that every subject counted has had its full clock.
             var at = Time(_m.Subject.At!);
             var lag = _m.Subject.Lag.TotalSeconds;
-            where.Add($"{at} >= {P(_period.StartInstant.AddSeconds(-lag))} AND {at} < {P(_period.EndInstant.AddSeconds(-lag))}");
+            if (_subject.DateTimes.Contains(_m.Subject.At!))
+            {
+                // A time kept as a day: whole days of the period, moved back by whole days of lag.
+                var lagDays = (int)Math.Ceiling(lag / 86_400.0);
+                where.Add($"{at} >= {P(_period.Start.AddDays(-lagDays))} AND {at} <= {P(_period.End.AddDays(-lagDays))}");
+            }
+            else
+            {
+                where.Add($"{at} >= {P(_period.StartInstant.AddSeconds(-lag))} AND {at} < {P(_period.EndInstant.AddSeconds(-lag))}");
+            }
         }
 
         var times = string.Concat(_columns.Select(kv => $", {kv.Value} AS {kv.Key}"));
         var subjectRows = new StringBuilder()
-            .Append($"SELECT {_subject.Id} AS sid, {_subject.PatientId} AS pid, p.registered_practice_id AS practice_id, {_subject.ServiceId} AS service_id, p.birth_date AS birth_date{times}")
+            .Append($"SELECT {_subject.Id} AS sid, {_subject.PatientId} AS pid, {_subject.Practice} AS practice_id, {_subject.ServiceId} AS service_id, {_subject.BirthDate} AS birth_date{times}")
             .Append($" FROM {_subject.From}")
             .ToString();
 
@@ -103,8 +112,9 @@ public sealed class MeasureCompiler
     {
         sql = System.Text.RegularExpressions.Regex.Replace(sql, @"\bs\.(c\d+)\b", m => _columns[m.Groups[1].Value]);
         return sql.Replace("s.pid", _subject.PatientId, StringComparison.Ordinal)
-            .Replace("s.practice_id", "p.registered_practice_id", StringComparison.Ordinal)
-            .Replace("s.birth_date", "p.birth_date", StringComparison.Ordinal);
+            .Replace("s.sid", _subject.Id, StringComparison.Ordinal)
+            .Replace("s.practice_id", _subject.Practice, StringComparison.Ordinal)
+            .Replace("s.birth_date", _subject.BirthDate, StringComparison.Ordinal);
     }
 
     private string Time(string name) => Column(_subject.Times[name]);
@@ -143,6 +153,7 @@ public sealed class MeasureCompiler
         ImmunisationCriterion x => Immunisation(x),
         ElapsedCriterion x => Elapsed(x),
         FieldCriterion x => Field(x),
+        AnswerCriterion x => Answer(x),
         AllOfCriterion x => All(x.Of),
         AnyOfCriterion x => Any(x.Of),
         NotCriterion x => $"NOT ({All(x.Of)})",
@@ -314,9 +325,17 @@ public sealed class MeasureCompiler
         return $"{to} IS NOT NULL AND {from} IS NOT NULL AND {to} <= {due}";
     }
 
+    // An experience response's answer to one item, through the (response, item) key.
+    private string Answer(AnswerCriterion x)
+    {
+        var codes = x.Answered ? "a.code IS NOT NULL" : $"a.code IN ({string.Join(", ", x.In.Select(P))})";
+        return $"EXISTS (SELECT 1 FROM experience_answer a WHERE a.response_id = s.sid AND a.link_id = {P(x.LinkId)} AND {codes})";
+    }
+
     private string Field(FieldCriterion x)
     {
         var field = _subject.Fields[x.Name];
+        if (field.IsText) return $"{Column(field.Column)} IN ({string.Join(", ", x.In.Select(P))})";
         var stored = x.In.Select(v => field.Values.First(f => f.Name == v).Stored.ToString(CultureInfo.InvariantCulture));
         return $"{Column(field.Column)} IN ({string.Join(", ", stored)})";
     }

@@ -6,8 +6,11 @@ namespace JoinedUp.Outcomes.Measures.Sql;
 /// <summary>A value a subject's field may take, and the integer stored for it.</summary>
 public sealed record FieldValue(string Name, int Stored);
 
-/// <summary>An attribute of a subject row that a <c>field</c> criterion tests, with the values it may name.</summary>
-public sealed record SubjectField(string Name, string Column, IReadOnlyList<FieldValue> Values);
+/// <summary>
+/// An attribute of a subject row that a <c>field</c> criterion tests, with the values it may name. A text field stores
+/// the value's name itself (e.g. a questionnaire id); an enum field stores its integer.
+/// </summary>
+public sealed record SubjectField(string Name, string Column, IReadOnlyList<FieldValue> Values, bool IsText = false);
 
 /// <summary>
 /// What one kind of subject row is in SQL (ADR 0006 2.3): its table and joins, its patient, practice and service, the
@@ -26,6 +29,18 @@ public sealed record Subject(
     IReadOnlyDictionary<string, string> Counts)
 {
     public bool IsEvent => Type != SubjectType.Patient;
+
+    /// <summary>The subject's practice (for the practice and network levels).</summary>
+    public string Practice { get; init; } = "p.registered_practice_id";
+
+    /// <summary>The subject's date of birth, for age criteria (none for anonymous subjects).</summary>
+    public string BirthDate { get; init; } = "p.birth_date";
+
+    /// <summary>False for anonymous subjects (experience responses): no criterion about a person's record applies.</summary>
+    public bool HasPatient { get; init; } = true;
+
+    /// <summary>Times stored as dates (whole UK days) rather than instants.</summary>
+    public IReadOnlySet<string> DateTimes { get; init; } = new HashSet<string>();
 
     public static Subject For(SubjectType type, SqlDialect d) => type switch
     {
@@ -88,6 +103,22 @@ public sealed record Subject(
                 Enum<CareTaskKind>("kind", "t.kind"),
                 Enum<CareTaskStatus>("status", "t.status")),
             new Dictionary<string, string>()),
+
+        // Anonymous: a response names no person (docs/adr/0006 section 5), only its service, practice and days.
+        SubjectType.Experience => new(type, "experience_response er", "1 = 1", "er.id", "CAST(NULL AS bigint)", "er.service_id",
+            new Dictionary<string, string>
+            {
+                ["authoredAt"] = "er.authored_date",
+                ["contactAt"] = "er.contact_date",
+            },
+            FieldsOf(new SubjectField("questionnaire", "er.questionnaire", [new("fft", 0), new("experience", 0)], IsText: true)),
+            new Dictionary<string, string>())
+        {
+            Practice = "er.practice_id",
+            BirthDate = "CAST(NULL AS date)",
+            HasPatient = false,
+            DateTimes = new HashSet<string> { "authoredAt", "contactAt" },
+        },
 
         _ => throw new NotSupportedException($"Subjects of type {type} are not in the catalogue yet."),
     };
