@@ -47,7 +47,12 @@ builder.Services.AddScoped<JoinedUp.Care.CareWorklists>();
 builder.Services.AddScoped<JoinedUp.Care.JourneyService>();
 builder.Services.AddScoped<JoinedUp.Care.MyCareService>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Experience.ExperienceAnswerService>();
-builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Measures.MeasureLibrary.LoadDefault());
+// The outcomes framework: the built-in definitions, or an analyst's folder (Outcomes__DefinitionsPath). Read at start-up,
+// so a folder with problems stops the app with every problem listed instead of failing on the first page.
+var measureLibrary = builder.Configuration["Outcomes:DefinitionsPath"] is { Length: > 0 } definitionsPath
+    ? JoinedUp.Outcomes.Measures.MeasureLibrary.LoadDirectory(definitionsPath)
+    : JoinedUp.Outcomes.Measures.MeasureLibrary.LoadDefault();
+builder.Services.AddSingleton(measureLibrary);
 builder.Services.AddSingleton<JoinedUp.Outcomes.Measures.OutcomesRunner>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Results.OutcomesReports>();
 builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Payments.PaymentContract.LoadDefault() is { Ok: true } load
