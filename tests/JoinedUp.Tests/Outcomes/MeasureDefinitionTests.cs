@@ -12,7 +12,7 @@ public class MeasureDefinitionTests
     public void The_shipped_framework_loads_and_compiles_for_both_providers()
     {
         var library = MeasureLibrary.LoadDefault();
-        Assert.Equal(13, library.Measures.Count);
+        Assert.Equal(15, library.Measures.Count);
         Assert.All(Enum.GetValues<MeasureDomain>(), d => Assert.Contains(library.Measures, m => m.Domain == d));
         // Every measure of the payment contract has a definition of the same id.
         var contract = JoinedUp.Outcomes.Payments.PaymentContract.LoadDefault().Contract!;
@@ -152,12 +152,12 @@ public class MeasureDefinitionTests
         Assert.Equal(1m, borough.Rate);
         Assert.NotNull(borough.CiLow);
         Assert.Equal(RunPurpose.Official, (await db.MeasureRuns.SingleAsync(r => r.Id == result.Run.Id)).Purpose);
-        Assert.Equal(13, await db.MeasureResults.Where(r => r.RunId == result.Run.Id && r.Level == MeasureLevel.Borough).CountAsync());
+        Assert.Equal(15, await db.MeasureResults.Where(r => r.RunId == result.Run.Id && r.Level == MeasureLevel.Borough).CountAsync());
 
         // A second run is a new run; the first is untouched, and the definitions are stored once.
         var again = await new OutcomesRunner(w.Options, MeasureLibrary.LoadDefault()).RunAsync(new FinancialQuarter(2026, 1), RunPurpose.Adhoc, "test", null, CancellationToken.None);
         Assert.NotEqual(result.Run.Id, again.Run.Id);
-        Assert.Equal(13, await db.MeasureDefinitions.CountAsync());
+        Assert.Equal(15, await db.MeasureDefinitions.CountAsync());
         Assert.Equal(rows.Count, await db.MeasureResults.CountAsync(r => r.RunId == result.Run.Id && r.MeasureKey == "diabetes-hba1c"));
     }
 }

@@ -305,4 +305,51 @@ public class MeasureSemanticsTests
         Assert.Equal((4L, 1L, 2L), (story.Borough.Denominator, story.Borough.Excluded, story.Borough.Numerator));
         Assert.Equal(2m / 3m, story.Borough.Rate(story.Definition)!.Value, 5);
     }
+
+    [Theory]
+    [ClassData(typeof(Providers))]
+    public async Task CMS122_counts_poor_control_or_no_test_among_18_to_75_year_olds_with_a_visit(StorageProvider provider)
+    {
+        await using var w = await CreateAsync(provider);
+        const string CheckUp = "185349003";
+        const string Hospice = "305336008";
+        Observation A1c(long id, DateTime at, double percent)
+        {
+            var o = Reading(id, "4548-4", at, percent, "%");
+            o.CodeSystem = "http://loinc.org";
+            return o;
+        }
+        // 2026/27 Q3 ends on 31 December 2026: the period is the calendar year 2026.
+        var quarter = new FinancialQuarter(2026, 3);
+        Task<long> Diabetic(DateOnly born, Action<List<object>, long> more) =>
+            w.PersonAsync(born, w.PracticeA, (rows, id) => { rows.Add(Diagnosis(id, Type2, new DateOnly(2010, 1, 1))); more(rows, id); });
+        var born = new DateOnly(1970, 6, 1);
+        var poor = await Diabetic(born, (r, id) => { r.Add(Visit(id, CheckUp, U(2026, 3, 1))); r.Add(A1c(id, U(2026, 2, 1), 7.0)); r.Add(A1c(id, U(2026, 9, 1), 9.1)); });
+        var atNine = await Diabetic(born, (r, id) => { r.Add(Visit(id, CheckUp, U(2026, 3, 1))); r.Add(A1c(id, U(2026, 9, 1), 9.0)); });
+        var noTest = await Diabetic(born, (r, id) => r.Add(Visit(id, CheckUp, U(2026, 3, 1))));
+        var lastYearsTest = await Diabetic(born, (r, id) => { r.Add(Visit(id, CheckUp, U(2026, 3, 1))); r.Add(A1c(id, U(2025, 12, 31), 6.0)); });
+        var noVisit = await Diabetic(born, (r, id) => r.Add(A1c(id, U(2026, 9, 1), 12.0)));
+        var plannedVisitOnly = await Diabetic(born, (r, id) => r.Add(Visit(id, CheckUp, U(2026, 3, 1), EncounterStatus.Planned)));
+        var seventyFive = await Diabetic(new DateOnly(1951, 12, 31), (r, id) => r.Add(Visit(id, CheckUp, U(2026, 3, 1))));
+        var seventySix = await Diabetic(new DateOnly(1950, 12, 31), (r, id) => r.Add(Visit(id, CheckUp, U(2026, 3, 1))));
+        var inHospice = await Diabetic(born, (r, id) => { r.Add(Visit(id, CheckUp, U(2026, 3, 1))); r.Add(Visit(id, Hospice, U(2026, 10, 1))); });
+        var ukReadingOnly = await Diabetic(born, (r, id) => { r.Add(Visit(id, CheckUp, U(2026, 3, 1))); r.Add(Reading(id, HbA1c, U(2026, 9, 1), 48, "mmol/mol")); });
+
+        var (figures, s) = await w.EvaluateAsync(BuiltIn("cms122"), quarter);
+        Assert.True(s[poor].Numerator);           // the latest test, 9.1%, not the earlier 7.0%
+        Assert.False(s[atNine].Numerator);        // 9.0% is not above 9%
+        Assert.True(s[noTest].Numerator);         // no test in the period counts as poor control
+        Assert.True(s[lastYearsTest].Numerator);  // a test before the period is no test in it
+        Assert.True(s[seventyFive].Numerator);
+        Assert.True(s[inHospice].Excluded && !s[inHospice].Numerator);
+        Assert.True(s[ukReadingOnly].Numerator);  // an IFCC reading is not an eCQM HbA1c test
+        foreach (var outside in new[] { noVisit, plannedVisitOnly, seventySix }) Assert.False(s.ContainsKey(outside));
+        Assert.Equal((7L, 1L, 5L), (figures.Borough.Denominator, figures.Borough.Excluded, figures.Borough.Numerator));
+        Assert.Equal(Improvement.Decrease, figures.Definition.Improvement);
+
+        // The UK adaptation reads the IFCC reading (48 mmol/mol: controlled).
+        var (_, uk) = await w.EvaluateAsync(BuiltIn("cms122-uk-adapted"), quarter);
+        Assert.False(uk[ukReadingOnly].Numerator);
+        Assert.True(uk[poor].Numerator);
+    }
 }

@@ -73,6 +73,9 @@ public sealed class MeasureWorld : IAsyncDisposable
     public static Observation Reading(long patient, string code, DateTime atUtc, double value, string unit, double? second = null) =>
         new() { PatientId = patient, Code = code, CodeSystem = Snomed, EffectiveAt = DateTime.SpecifyKind(atUtc, DateTimeKind.Utc), Value = value, SecondaryValue = second, Unit = unit, LastUpdated = DateTime.UtcNow };
 
+    public static Encounter Visit(long patient, string type, DateTime atUtc, EncounterStatus status = EncounterStatus.Finished) =>
+        new() { PatientId = patient, TypeCode = type, Class = EncounterClass.Ambulatory, Status = status, StartAt = DateTime.SpecifyKind(atUtc, DateTimeKind.Utc), LastUpdated = DateTime.UtcNow };
+
     public static Immunisation Vaccine(long patient, string code, DateOnly on) =>
         new() { PatientId = patient, VaccineCode = code, CodeSystem = Snomed, OccurredOn = on, LastUpdated = DateTime.UtcNow };
 
