@@ -47,7 +47,7 @@ public static class OutcomesView
         var list = contract.Measures.Select(t => new FrameworkMeasure(t.Id, library.Find(t.Id)?.Title ?? t.Name, t.Domain, library.Find(t.Id), t)).ToList();
         foreach (var d in library.Measures.Where(d => contract.Measure(d.Id) is null))
         {
-            list.Add(new FrameworkMeasure(d.Id, d.Title, (OutcomeDomain)(int)d.Domain, d, null));
+            list.Add(new FrameworkMeasure(d.Id, d.Title, Enum.Parse<OutcomeDomain>(d.Domain.ToString(), ignoreCase: true), d, null));
         }
         return list;
     }
@@ -69,9 +69,9 @@ public static class OutcomesView
     /// <summary>Where a result stands; <paramref name="hasFigure"/> is false when the quarter has no figure at all for the measure.</summary>
     public static ResultStatus Status(PaymentMeasure? terms, decimal? rate, bool hasFigure = true)
     {
+        if (terms is null) return ResultStatus.NotInContract;
         if (!hasFigure) return ResultStatus.NoResult;
         if (rate is not { } r) return ResultStatus.NoneEligible;
-        if (terms is null) return ResultStatus.NotInContract;
         bool AtLeast(decimal a, decimal b) => terms.Direction == MeasureDirection.HigherIsBetter ? a >= b : a <= b;
         if (AtLeast(r, terms.Stretch)) return ResultStatus.AtStretch;
         if (AtLeast(r, terms.Target)) return ResultStatus.AtTarget;
