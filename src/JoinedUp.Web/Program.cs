@@ -50,6 +50,7 @@ builder.Services.AddScoped<JoinedUp.Outcomes.Experience.ExperienceAnswerService>
 builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Measures.MeasureLibrary.LoadDefault());
 builder.Services.AddSingleton<JoinedUp.Outcomes.Measures.OutcomesRunner>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Results.OutcomesReports>();
+builder.Services.AddScoped<JoinedUp.Outcomes.Results.MeasurePatientLists>();
 builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Payments.PaymentContract.LoadDefault() is { Ok: true } load
     ? load.Contract!
     : throw new InvalidOperationException("The built-in payment contract has problems; run the payment tests."));
