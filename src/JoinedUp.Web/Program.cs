@@ -89,6 +89,7 @@ app.MapCarePlanApi();
 app.MapCareWorklistApi();
 JoinedUp.Web.Outcomes.ExperienceApi.MapExperienceApi(app);
 app.MapOutcomesApi();
+JoinedUp.Web.Outcomes.PatientListApi.MapPatientListApi(app);
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 
