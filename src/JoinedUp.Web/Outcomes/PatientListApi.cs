@@ -79,10 +79,9 @@ internal static class PatientListApi
             problem = TypedResults.Problem(title: "No such measure", detail: $"There is no measure '{id}'; /outcomes lists them.", statusCode: 404);
             return false;
         }
-        if (measure.Subject.Type == SubjectType.Experience)
+        if (MeasurePatientLists.NoListReason(measure) is { } none)
         {
-            problem = TypedResults.Problem(title: "No list for experience measures",
-                detail: $"{measure.Id} counts anonymous experience answers: they are kept apart from people, so there is nobody to list (docs/adr/0006 section 5).", statusCode: 422);
+            problem = TypedResults.Problem(title: "No list for experience measures", detail: none, statusCode: 422);
             return false;
         }
         if (!PatientListRequest.TryParse(measure, quarter, level, unit, population, out request, out var problems))

@@ -202,6 +202,15 @@ public sealed class MeasurePatientLists(JoinedUpDbContext db, StorageOptions sto
         return (new PatientListExport(list with { Rows = kept, Next = null }, csv.ToString(), optedOut), null);
     }
 
+    /// <summary>Why a measure has no list at all (experience measures count anonymous answers), or null.</summary>
+    public static string? NoListReason(MeasureDefinition measure)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        return measure.Subject.Type == SubjectType.Experience
+            ? $"{measure.Id} counts anonymous experience answers: they are kept apart from people, so there is nobody to list (docs/adr/0006 section 5)."
+            : null;
+    }
+
     /// <summary>Why the caller may have nobody in this cell, or null when the cell is in their scope (people in it are then filtered one by one).</summary>
     public async Task<string?> OutOfScopeAsync(AccessPrincipal who, MeasureLevel level, string unit, CancellationToken ct)
     {
@@ -266,11 +275,7 @@ public sealed class MeasurePatientLists(JoinedUpDbContext db, StorageOptions sto
         }
         var measure = library.Find(request.MeasureId);
         if (measure is null) return (null, new PatientListRefusal(404, "No such measure", $"There is no measure '{request.MeasureId}'; /outcomes lists them."));
-        if (measure.Subject.Type == SubjectType.Experience)
-        {
-            return (null, new PatientListRefusal(422, "No list for experience measures",
-                $"{measure.Id} counts anonymous experience answers: they are kept apart from people, so there is nobody to list (docs/adr/0006 section 5)."));
-        }
+        if (NoListReason(measure) is { } none) return (null, new PatientListRefusal(422, "No list for experience measures", none));
         if (!measure.Levels.Contains(request.Level))
         {
             return (null, new PatientListRefusal(422, "Level not reported", $"{measure.Id} is not reported by {PatientListRequest.Name(request.Level)}; use one of {string.Join(", ", measure.Levels.Select(PatientListRequest.Name))}."));
