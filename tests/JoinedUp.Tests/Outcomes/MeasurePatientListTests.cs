@@ -3,6 +3,7 @@ using System.Text.Json;
 using JoinedUp.Directory;
 using JoinedUp.Outcomes.Measures;
 using JoinedUp.Outcomes.Results;
+using JoinedUp.Record;
 using JoinedUp.Security;
 using JoinedUp.Security.Audit;
 using JoinedUp.Storage;
@@ -21,6 +22,7 @@ public class MeasurePatientListTests
 {
     private const string Quarter = "2026-27-Q1";
     private const string Api = "/api/outcomes/measures";
+    private const string Snomed = "http://snomed.info/sct";
     private static readonly string Action = PermissionMatrix.Name(Permission.OutcomesPatientList);
 
     private static async Task<JsonElement> ListAsync(HttpClient client, string measure, string query)
@@ -31,6 +33,30 @@ public class MeasurePatientListTests
         return JsonDocument.Parse(body).RootElement;
     }
 
+    /// <summary>Builds people with diabetes at a practice: <paramref name="met"/> with an HbA1c of 50 mmol/mol in the quarter, <paramref name="recall"/> without.</summary>
+    private static Task<List<long>> DiabeticsAsync(SecureApp app, string practice, int met, int recall) => app.QueryAsync(async db =>
+    {
+        var practiceId = await db.Organisations.Where(o => o.OdsCode == practice).Select(o => o.Id).FirstAsync();
+        var ids = new List<long>();
+        for (var i = 0; i < met + recall; i++)
+        {
+            var p = new Patient { LocalIdentifier = "PL" + Guid.NewGuid().ToString("N")[..12], GivenName = "Listed", FamilyName = $"Person{i:00}", BirthDate = new DateOnly(1960, 1, 1), RegisteredPracticeId = practiceId, LastUpdated = DateTime.UtcNow };
+            db.Patients.Add(p);
+            await db.SaveChangesAsync();
+            db.Add(new Condition { PatientId = p.Id, Code = "73211009", CodeSystem = Snomed, OnsetDate = new DateOnly(2015, 1, 1), Status = ConditionStatus.Active, LastUpdated = DateTime.UtcNow });
+            if (i < met)
+            {
+                db.Add(new Observation { PatientId = p.Id, Code = "999791000000106", CodeSystem = Snomed, EffectiveAt = new DateTime(2026, 5, 1, 9, 0, 0, DateTimeKind.Utc), Value = 50, Unit = "mmol/mol", LastUpdated = DateTime.UtcNow });
+            }
+            await db.SaveChangesAsync();
+            ids.Add(p.Id);
+        }
+        return ids;
+    });
+
+    private static Task<string> OtherPracticeAsync(SecureApp app) =>
+        app.QueryAsync(db => db.Organisations.Where(o => o.Kind == OrganisationKind.GpPractice && o.OdsCode != DemoSecurity.DemoPractice).OrderBy(o => o.OdsCode).Select(o => o.OdsCode).FirstAsync());
+
     private static List<JsonElement> People(JsonElement list) => list.GetProperty("people").EnumerateArray().ToList();
 
     [Theory]
@@ -39,6 +65,9 @@ public class MeasurePatientListTests
     {
         await using var app = await SecureApp.StartAsync(provider);
         using var practice = await app.SignInAsync(SecureApp.Email(Roles.PracticeStaff));
+        var other = await OtherPracticeAsync(app);
+        var built = await DiabeticsAsync(app, DemoSecurity.DemoPractice, met: 2, recall: 2);
+        await DiabeticsAsync(app, other, met: 1, recall: 1);
 
         // The borough cell: only the demo practice's people are listed; the rest are counted as not shown, with the reason.
         var borough = await ListAsync(practice, "diabetes-hba1c", "level=borough&population=denominator&limit=500");
@@ -68,9 +97,12 @@ public class MeasurePatientListTests
             parts += Count(await ListAsync(practice, "diabetes-hba1c", $"level=practice&unit={DemoSecurity.DemoPractice}&population={population}"));
         }
         Assert.Equal(listed.Count, parts);
+        var recall = People(await ListAsync(practice, "diabetes-hba1c", $"level=practice&unit={DemoSecurity.DemoPractice}&population=not-numerator")).Select(p => p.GetProperty("patientId").GetInt64()).ToList();
+        Assert.Contains(built[2], recall);
+        Assert.Contains(built[3], recall);
+        Assert.DoesNotContain(built[0], recall);
 
         // Another practice's cell: counts only, 403 with the reason.
-        var other = await app.QueryAsync(db => db.Organisations.Where(o => o.Kind == OrganisationKind.GpPractice && o.OdsCode != DemoSecurity.DemoPractice).OrderBy(o => o.OdsCode).Select(o => o.OdsCode).FirstAsync());
         var refused = await practice.GetAsync($"{Api}/diabetes-hba1c/patients?quarter={Quarter}&level=practice&unit={other}&population=denominator");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains($"own practice ({DemoSecurity.DemoPractice})", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -98,6 +130,7 @@ public class MeasurePatientListTests
     public async Task Commissioners_get_403_clinicians_see_their_teams_people_and_the_measure_page_links_to_the_cells_the_caller_may_list(StorageProvider provider)
     {
         await using var app = await SecureApp.StartAsync(provider);
+        await DiabeticsAsync(app, DemoSecurity.DemoPractice, met: 1, recall: 1);
         using var commissioner = await app.SignInAsync(SecureApp.Email(Roles.Commissioner));
         var list = $"/outcomes/measures/diabetes-hba1c/patients?quarter={Quarter}&level=borough&population=denominator";
 
@@ -105,22 +138,32 @@ public class MeasurePatientListTests
         Assert.Equal(HttpStatusCode.Forbidden, api.StatusCode);
         Assert.Contains(Action, await api.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var csv = await commissioner.GetAsync(list.Replace("/patients?", "/patients.csv?", StringComparison.Ordinal));
-        Assert.Equal(HttpStatusCode.Forbidden, csv.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, csv.StatusCode);
+        Assert.Contains("/account/denied", csv.Headers.Location!.OriginalString, StringComparison.Ordinal);
         var page = await commissioner.GetAsync(list);
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
         Assert.Contains("/account/denied", page.Headers.Location!.OriginalString, StringComparison.Ordinal);
         Assert.Empty(await app.AuditAsync(e => e.Action == Action && e.Outcome == AuditOutcome.Allowed));
 
-        // A clinician: only people in their teams' care with a full view; another team's service is 403.
+        // A clinician: only people in their teams' care with a full view (a triage-only relationship is not enough); another team's service is 403.
         using var nurse = await app.SignInAsync(SecureApp.Email(Roles.Clinician));
-        var mine = await ListAsync(nurse, "triage-1day", "level=borough&population=denominator&limit=500");
-        var patients = People(mine).Select(p => p.GetProperty("patientId").GetInt64()).Distinct().ToList();
-        var teams = await app.QueryAsync(db => db.Teams.Where(t => t.Code == "adult-community-nursing").Select(t => t.Id).ToListAsync());
-        var inCare = await app.QueryAsync(db => db.CareRelationships.Where(r => patients.Contains(r.PatientId) && r.EndedAt == null && r.Kind != RelationshipKind.Triage)
+        var nursing = await app.QueryAsync(db => db.CareRelationships.Where(r => r.Kind == RelationshipKind.Caseload).Select(r => r.TeamId!.Value).FirstAsync());
+        var cared = await DiabeticsAsync(app, await OtherPracticeAsync(app), met: 0, recall: 2);
+        await app.QueryAsync(async db =>
+        {
+            db.CareRelationships.Add(new CareRelationship { PatientId = cared[0], Kind = RelationshipKind.Caseload, TeamId = nursing, StartedAt = DateTime.UtcNow, Source = "test" });
+            db.CareRelationships.Add(new CareRelationship { PatientId = cared[1], Kind = RelationshipKind.Triage, TeamId = nursing, StartedAt = DateTime.UtcNow, Source = "test" });
+            return await db.SaveChangesAsync();
+        });
+        var mine = await ListAsync(nurse, "diabetes-hba1c", "level=borough&population=not-numerator&limit=500");
+        var patients = People(mine).Select(p => p.GetProperty("patientId").GetInt64()).ToList();
+        Assert.Contains(cared[0], patients);
+        Assert.DoesNotContain(cared[1], patients);
+        var inCare = await app.QueryAsync(db => db.CareRelationships.Where(r => patients.Contains(r.PatientId) && r.TeamId == nursing && r.EndedAt == null && r.Kind != RelationshipKind.Triage)
             .Select(r => r.PatientId).Distinct().CountAsync());
         Assert.Equal(patients.Count, inCare);
-        Assert.Equal(mine.GetProperty("inPopulation").GetInt32() - People(mine).Count, mine.GetProperty("notShown").GetInt32());
-        Assert.NotEmpty(teams);
+        Assert.Equal(mine.GetProperty("inPopulation").GetInt32() - patients.Count, mine.GetProperty("notShown").GetInt32());
+        Assert.Contains("not in your teams' care", mine.GetProperty("notShownReason").GetString(), StringComparison.Ordinal);
         var stroke = await nurse.GetAsync($"{Api}/triage-1day/patients?quarter={Quarter}&level=service&unit=stroke-rehab&population=denominator");
         Assert.Equal(HttpStatusCode.Forbidden, stroke.StatusCode);
         Assert.Contains("own teams' services", await stroke.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -158,6 +201,7 @@ public class MeasurePatientListTests
     {
         await using var app = await SecureApp.StartAsync(provider);
         using var practice = await app.SignInAsync(SecureApp.Email(Roles.PracticeStaff));
+        await DiabeticsAsync(app, DemoSecurity.DemoPractice, met: 1, recall: 1);
         var cell = $"level=practice&unit={DemoSecurity.DemoPractice}&population=denominator";
         var before = People(await ListAsync(practice, "diabetes-hba1c", cell + "&limit=500"));
         Assert.True(before.Count >= 2, "two or more people in the cell");
