@@ -55,6 +55,7 @@ var measureLibrary = builder.Configuration["Outcomes:DefinitionsPath"] is { Leng
 builder.Services.AddSingleton(measureLibrary);
 builder.Services.AddSingleton<JoinedUp.Outcomes.Measures.OutcomesRunner>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Results.OutcomesReports>();
+builder.Services.AddScoped<JoinedUp.Outcomes.Results.MeasurePatientLists>();
 builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Payments.PaymentContract.LoadDefault() is { Ok: true } load
     ? load.Contract!
     : throw new InvalidOperationException("The built-in payment contract has problems; run the payment tests."));
@@ -93,6 +94,7 @@ app.MapCarePlanApi();
 app.MapCareWorklistApi();
 JoinedUp.Web.Outcomes.ExperienceApi.MapExperienceApi(app);
 app.MapOutcomesApi();
+JoinedUp.Web.Outcomes.PatientListApi.MapPatientListApi(app);
 app.MapFhir();
 app.MapRazorComponents<JoinedUp.Web.Components.App>();
 

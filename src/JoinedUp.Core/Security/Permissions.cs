@@ -81,6 +81,9 @@ public enum Permission
 
     /// <summary>Read a quarter's payment statement and try what-ifs on it (never stored).</summary>
     PaymentRead,
+
+    /// <summary>See the people behind one figure of a measure, within the record rules (docs/adr/0006, 4.4); never commissioners.</summary>
+    OutcomesPatientList,
 }
 
 /// <summary>The role x permission matrix, enforced for every endpoint and page by the web host's single policy.</summary>
@@ -91,14 +94,14 @@ public static class PermissionMatrix
         [Roles.SpaCoordinator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.RelationshipManage,
             Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralTriage, Permission.CarePlanRead, Permission.NavigationManage],
         [Roles.Clinician] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.BreakGlass,
-            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept, Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage],
+            Permission.ReferralCreate, Permission.ReferralRead, Permission.ReferralAccept, Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage, Permission.OutcomesPatientList],
         [Roles.CareNavigator] = [Permission.RecordRead, Permission.RecordSearch, Permission.RelationshipManage, Permission.ReferralCreate, Permission.ReferralRead,
             Permission.CarePlanRead, Permission.CarePlanWrite, Permission.CarePlanComment, Permission.TaskManage, Permission.NavigationManage],
-        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.OutcomesRead],
+        [Roles.PracticeStaff] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ConsentManage, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.OutcomesRead, Permission.OutcomesPatientList],
         [Roles.Patient] = [Permission.RecordRead, Permission.ConsentManage, Permission.ProxyManage, Permission.AuditOwn, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanComment, Permission.ExperienceRespond],
         [Roles.Carer] = [Permission.RecordRead, Permission.CarePlanRead, Permission.CarePlanComment, Permission.ExperienceRespond],
         [Roles.Commissioner] = [Permission.OutcomesRead, Permission.OutcomesManage, Permission.PaymentRead],
-        [Roles.NetworkLead] = [Permission.OutcomesRead],
+        [Roles.NetworkLead] = [Permission.OutcomesRead, Permission.OutcomesPatientList],
         [Roles.ProcurementLead] = [],
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
@@ -144,6 +147,7 @@ public static class PermissionMatrix
         Permission.ExperienceRespond => "experience.respond",
         Permission.OutcomesManage => "outcomes.manage",
         Permission.PaymentRead => "payment.read",
+        Permission.OutcomesPatientList => "outcomes.patient-list",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -178,6 +182,8 @@ public static class PermissionMatrix
         Permission.OutcomesManage => ("MeasureReport", 'c'),
         Permission.PaymentRead => ("Contract", 'r'),
         Permission.ExperienceRespond => ("QuestionnaireResponse", 'c'),
+        // A list of identifiable people: a token must be allowed to search patients, not only to read measures.
+        Permission.OutcomesPatientList => ("Patient", 's'),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 }

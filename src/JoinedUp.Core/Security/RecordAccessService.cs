@@ -241,6 +241,29 @@ public sealed class RecordAccessService(JoinedUpDbContext db, AuditTrail audit, 
             || (glass && db.BreakGlassAccesses.Any(b => b.PatientId == p.Id && b.UserId == userId && b.ExpiresAt > now)));
     }
 
+    /// <summary>
+    /// Patients whose full record the caller may see through a standing relationship, as a query (set-based: one
+    /// statement for a whole list, never a decision per row). The rules of <see cref="DecideAsync"/> for a full view:
+    /// practice staff (and network leads, docs/adr/0006 4.4) their own practice's registered patients; clinicians,
+    /// coordinators and navigators the people their teams (or they) hold a caseload, referral or navigator relationship
+    /// with, unless the patient dissents from sharing. Triage-only relationships and break-glass are left out: an
+    /// emergency opening of one record is not a reason to list people. Used for the people behind a measure's figure.
+    /// </summary>
+    public IQueryable<Patient> WithFullView(AccessPrincipal who)
+    {
+        var patients = db.Patients.AsNoTracking();
+        var org = who.OrganisationCode;
+        var practice = (who.Has(Roles.PracticeStaff) || who.Has(Roles.NetworkLead)) && org is not null;
+        var teams = who.TeamIds.ToList();
+        var staffId = who.StaffMemberId;
+        var related = who.Has(Roles.Clinician) || who.Has(Roles.SpaCoordinator) || who.Has(Roles.CareNavigator);
+        if (!practice && !related) return patients.Where(_ => false);
+        return patients.Where(p =>
+            (practice && p.RegisteredPractice != null && p.RegisteredPractice.OdsCode == org)
+            || (related && !p.SharingDissent && db.CareRelationships.Any(r => r.PatientId == p.Id && r.EndedAt == null && r.Kind != RelationshipKind.Triage
+                && ((r.TeamId != null && teams.Contains(r.TeamId.Value)) || (staffId != null && r.StaffMemberId == staffId)))));
+    }
+
     /// <summary>Opens a record in an emergency. The reason is required; the access lasts <see cref="SecurityOptions.BreakGlassMinutes"/>.</summary>
     public async Task<BreakGlassResult> BreakGlassAsync(AccessPrincipal who, long patientId, string? reason, SecurityOptions options, CancellationToken ct)
     {

@@ -39,6 +39,7 @@ public static class Policies
     public const string ExperienceRespond = Prefix + "experience.respond";
     public const string OutcomesManage = Prefix + "outcomes.manage";
     public const string PaymentRead = Prefix + "payment.read";
+    public const string OutcomesPatientList = Prefix + "outcomes.patient-list";
 
     public static string For(Permission permission) => Prefix + PermissionMatrix.Name(permission);
 

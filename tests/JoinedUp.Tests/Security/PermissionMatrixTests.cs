@@ -41,6 +41,7 @@ public class PermissionMatrixTests
         Permission.OutcomesManage => new(HttpMethod.Post, "/api/outcomes/runs") { Content = JsonContent.Create(new { quarter = "not-a-quarter" }) },
         Permission.PaymentRead => new(HttpMethod.Get, "/api/outcomes/statement/2026-27-Q1"),
         Permission.ExperienceRespond => new(HttpMethod.Get, "/api/experience/mine"),
+        Permission.OutcomesPatientList => new(HttpMethod.Get, "/api/outcomes/measures/diabetes-hba1c/patients?quarter=not-a-quarter"),
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
@@ -60,6 +61,7 @@ public class PermissionMatrixTests
         ("/outcomes", Permission.OutcomesRead),
         ("/outcomes/measures/diabetes-hba1c", Permission.OutcomesRead),
         ("/outcomes/statement/2026-27-Q1", Permission.PaymentRead),
+        ("/outcomes/measures/diabetes-hba1c/patients", Permission.OutcomesPatientList),
     ];
 
     [Theory]
