@@ -274,6 +274,25 @@ public class FhirMeasureTests
         var denied = await app.AuditAsync(e => e.PatientId == stranger && e.Resource.Contains("$evaluate-measure", StringComparison.Ordinal));
         Assert.Equal(AuditOutcome.Denied, Assert.Single(denied).Outcome);
 
+        // Event subjects: the report counts that person's referrals.
+        var triage = library.Find("triage-1day")!;
+        var triagePeriod = JoinedUp.Outcomes.Measures.Sql.MeasureCompiler.PeriodFor(triage, Quarter);
+        IReadOnlyList<MeasureSubjectRow> referrals;
+        await using (var connection = await JoinedUpStorage.OpenConnectionAsync(storage, CancellationToken.None))
+        {
+            await evaluator.PrepareAsync(connection, library, [triagePeriod], CancellationToken.None);
+            referrals = await evaluator.SubjectsAsync(connection, triage, triagePeriod, CancellationToken.None);
+        }
+        var referred = referrals.GroupBy(r => r.PatientId).OrderByDescending(g => g.Count()).First();
+        await app.QueryAsync(async db =>
+        {
+            var practiceId = await db.Organisations.Where(o => o.OdsCode == DemoSecurity.DemoPractice).Select(o => o.Id).SingleAsync();
+            return await db.Patients.Where(p => p.Id == referred.Key).ExecuteUpdateAsync(u => u.SetProperty(p => p.RegisteredPracticeId, practiceId));
+        });
+        var (_, events) = await GetAsync<MeasureReport>(practice, Evaluate("triage-1day", Period + $"&subject=Patient/{referred.Key}"));
+        Assert.Equal(referred.Count(), Count(events.Group[0].Population, "initial-population"));
+        Assert.Equal(referred.Count(r => r.Numerator), Count(events.Group[0].Population, "numerator"));
+
         // A commissioner sees aggregates only: never one person's report.
         using var commissioner = await app.SignInAsync(SecureApp.Email(Roles.Commissioner));
         await ProblemAsync(commissioner, Evaluate("diabetes-hba1c", Period + $"&subject=Patient/{person.PatientId}"), HttpStatusCode.Forbidden);
