@@ -106,7 +106,9 @@ public static class PermissionMatrix
         [Roles.PanelMember] = [],
         [Roles.InformationGovernance] = [Permission.AuditRead, Permission.BreakGlassReview],
         [Roles.Administrator] = [Permission.UsersManage, Permission.TriageRulesManage, Permission.OutcomesRead, Permission.OutcomesManage],
-        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanWrite],
+        [Roles.System] = [Permission.RecordRead, Permission.RecordSearch, Permission.RecordWrite, Permission.ReferralCreate, Permission.ReferralRead, Permission.CarePlanRead, Permission.CarePlanWrite,
+            // ADR 0006 4.5: population $evaluate-measure for reporting systems (aggregates; a subject report still needs the record rules).
+            Permission.OutcomesRead],
     };
 
     /// <summary>Every permission, in declaration order.</summary>

@@ -59,6 +59,7 @@ internal static class FhirEndpoints
         fhir.MapCarePlans();
         fhir.MapCarePlanWrites();
         fhir.MapCareTasks();
+        fhir.MapMeasures();
         JoinedUp.Web.Outcomes.ExperienceApi.MapExperienceFhir(fhir);
 
         // Anything else is a resource type or interaction this server does not support yet: say so, disclose nothing.
@@ -288,6 +289,52 @@ internal static class Capability
                             Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
                             UpdateCreate = false,
                             ConditionalCreate = false,
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Measure",
+                            Documentation = "The outcomes framework's measures (outcomes.read), generated from their definitions: url " + MeasureResources.CanonicalBase + "/Measure/<id>, one group whose population criteria are "
+                                + MeasureResources.CriteriaLanguage + " JSON pointers into the definition file, served as Binary/measure-<id>.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam =
+                            [
+                                Param("url", SearchParamType.Uri, "The canonical, optionally with |version"),
+                                Param("version", SearchParamType.Token, "The definition's version"),
+                                Param("title", SearchParamType.String, "Words in the title, any case"),
+                            ],
+                            Operation =
+                            [
+                                new CapabilityStatement.OperationComponent
+                                {
+                                    Name = "evaluate-measure",
+                                    Definition = "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure",
+                                    Documentation = "GET or POST (Parameters) with periodStart and periodEnd exactly a financial quarter's first and last day (else 422). "
+                                        + "reportType=population (default): a summary MeasureReport from the quarter's official run (identifier " + MeasureResources.RunSystem + "), or evaluated live for outcomes.manage and system clients (others: 404 until the quarter is run officially); "
+                                        + "borough counts in the group, network/practice/service in stratifiers, the Wilson 95% interval on measureScore in " + MeasureResources.ScoreIntervalExtension + ". "
+                                        + "reportType=subject&subject=Patient/<id>: an individual report, authorised and audited as a read of that patient (not for anonymous experience measures). reportType=subject-list: 422, not available yet.",
+                                },
+                            ],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "ValueSet",
+                            Documentation = "The value sets the measures use, as stored (codes listed in compose.include); outcomes.read.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam = [Param("url", SearchParamType.Uri, "The canonical"), Param("title", SearchParamType.String, "Words in the title, any case")],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Binary",
+                            Documentation = "Binary/measure-<id>: a measure's definition file exactly as read (application/json with comments; its SHA-256 is the definition's hash); outcomes.read.",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
                         },
                         Clinical("Observation", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"),
                         Clinical("Condition", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition"),

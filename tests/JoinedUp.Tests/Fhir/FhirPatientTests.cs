@@ -19,7 +19,7 @@ public class FhirPatientTests
         var capability = await Client(app, null).CapabilityStatementAsync();
         Assert.NotNull(capability);
         Assert.Equal(FHIRVersion.N4_0_1, capability!.FhirVersion);
-        Assert.Equal(["Patient", "Organization", "HealthcareService", "Practitioner", "PractitionerRole", "AuditEvent", "ServiceRequest", "Task", "Questionnaire", "QuestionnaireResponse", "CarePlan", "Goal", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement", "AllergyIntolerance", "Procedure"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
+        Assert.Equal(["Patient", "Organization", "HealthcareService", "Practitioner", "PractitionerRole", "AuditEvent", "ServiceRequest", "Task", "Questionnaire", "QuestionnaireResponse", "CarePlan", "Goal", "Measure", "ValueSet", "Binary", "Observation", "Condition", "Encounter", "Immunization", "MedicationStatement", "AllergyIntolerance", "Procedure"], capability.Rest[0].Resource.Select(r => r.Type!).ToArray());
         Assert.Equal([CapabilityStatement.SystemRestfulInteraction.Transaction, CapabilityStatement.SystemRestfulInteraction.Batch], capability.Rest[0].Interaction.Select(i => i.Code!.Value));
         var patient = capability.Rest[0].Resource[0];
         Assert.Equal("Patient", patient.Type);
