@@ -25,7 +25,7 @@ public static class OutcomesBench
         var sizes = (args.Length > 0 ? args[0] : "33000,330000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
         var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
         var library = MeasureLibrary.LoadDefault();
-        Console.WriteLine($"outcomes bench: {library.Measures.Count} measures, quarter {Quarter.Label}, {runs} runs after one warm-up, SQLite, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"outcomes bench: {library.Measures.Count} measures, quarter {Quarter.Label}, {runs} runs after one warm-up, SQLite, load {Load()}");
         foreach (var size in sizes)
         {
             var path = Path.Combine(Path.GetTempPath(), $"joinedup-outcomes-{size}.db");
@@ -35,6 +35,17 @@ public static class OutcomesBench
                 var clock = Stopwatch.StartNew();
                 var made = await new BoroughGenerator(storage).GenerateAsync(new BoroughSpec(size, 42, new DateOnly(2026, 11, 1)), null, default);
                 Console.WriteLine($"generated {size:N0} patients, {made.TotalRows:N0} rows in {clock.Elapsed.TotalSeconds:F1} s");
+            }
+            await using (var context = JoinedUpStorage.CreateContext(storage))
+            {
+                await new DatabaseMigrator(context, storage).MigrateAsync(default);
+            }
+            {
+                // Experience responses for about 15% of contacts (the generator's encounters carry no service, so the
+                // practice reviews count as contacts too), replaced on each run so every size has the same share.
+                var seeded = await JoinedUp.Outcomes.Experience.ExperienceSeeder.SeedAsync(storage,
+                    new JoinedUp.Outcomes.Experience.ExperienceSeedOptions(42, new DateOnly(2026, 11, 1), IncludePracticeContacts: true), default);
+                Console.WriteLine($"experience responses: {seeded.Responses:N0} from {seeded.Sources:N0} contacts in {seeded.Elapsed.TotalSeconds:F1} s");
             }
             await using var connection = await JoinedUpStorage.OpenConnectionAsync(storage, default);
             var evaluator = new MeasureEvaluator(storage);
@@ -93,7 +104,8 @@ public static class OutcomesBench
             var runnerMs = runner.Elapsed.TotalMilliseconds;
 
             Console.WriteLine();
-            Console.WriteLine($"== {size:N0} patients: whole framework (11 statements) median {Median(totals):N0} ms, max {totals.Max():N0} ms; " +
+            Console.WriteLine($"(load average now {Load()})");
+            Console.WriteLine($"== {size:N0} patients: whole framework ({compiled.Count} statements) median {Median(totals):N0} ms, max {totals.Max():N0} ms; " +
                               $"OutcomesRunner.RunAsync end to end (prepare, run, store {stored.Evaluations.Sum(e => e.Figures.Count)} figures) {runnerMs:N0} ms; " +
                               $"{Median(totals) / size * 1000:F2} µs per patient");
             var compiledWithFloor = floorTimes.Keys.Sum(k => Median(compiledTimes[k]));
@@ -110,6 +122,8 @@ public static class OutcomesBench
             }
         }
     }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static double Median(List<double> xs)
     {

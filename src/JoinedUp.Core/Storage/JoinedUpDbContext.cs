@@ -211,8 +211,9 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
         {
             e.ToTable("encounter");
             ConfigureClinical(e);
-            // Outcome measures: a person's emergency admissions in a period.
+            // Outcome measures: a person's emergency admissions in a period; qualifying visits of a type in a period.
             e.HasIndex(x => new { x.PatientId, x.Class, x.StartAt });
+            e.HasIndex(x => new { x.TypeCode, x.StartAt, x.PatientId, x.Status });
             e.Property(x => x.TypeCode).HasMaxLength(64);
             e.Property(x => x.ReasonCode).HasMaxLength(64);
             e.HasOne<Directory.Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);

@@ -1990,6 +1990,9 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.HasIndex("PatientId", "Class", "StartAt")
                         .HasDatabaseName("ix_encounter_patient_id_class_start_at");
 
+                    b.HasIndex("TypeCode", "StartAt", "PatientId", "Status")
+                        .HasDatabaseName("ix_encounter_type_code_start_at_patient_id_status");
+
                     b.ToTable("encounter", (string)null);
                 });
 
