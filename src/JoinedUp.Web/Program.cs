@@ -55,6 +55,7 @@ var measureLibrary = builder.Configuration["Outcomes:DefinitionsPath"] is { Leng
 builder.Services.AddSingleton(measureLibrary);
 builder.Services.AddSingleton<JoinedUp.Outcomes.Measures.OutcomesRunner>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Results.OutcomesReports>();
+builder.Services.AddScoped<JoinedUp.Outcomes.Payments.IssuedStatements>();
 builder.Services.AddScoped<JoinedUp.Outcomes.Results.MeasurePatientLists>();
 builder.Services.AddSingleton(_ => JoinedUp.Outcomes.Payments.PaymentContract.LoadDefault() is { Ok: true } load
     ? load.Contract!

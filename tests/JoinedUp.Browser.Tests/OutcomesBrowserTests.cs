@@ -80,6 +80,13 @@ public partial class OutcomesBrowserTests(RunningApp app) : IClassFixture<Runnin
             Assert.Contains(statementCsv, l => l.Contains(",total,total_payment,", StringComparison.Ordinal)
                 && l.EndsWith("," + expected.TotalPayment.ToString("0.00", CultureInfo.InvariantCulture) + ",", StringComparison.Ordinal));
 
+            // Issuing freezes the statement with its hash; the page then says it is reproduced from its run and contract.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Issue this statement" }).ClickAsync();
+            await Expect(page.Locator("[data-testid=reproduced]")).ToHaveTextAsync("Reproduced");
+            await page.GotoAsync($"{app.BaseUrl}/outcomes/statement/{slug}");
+            await Expect(page.Locator("[data-testid=reproduced]")).ToHaveTextAsync("Reproduced");
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Issue this statement" })).ToHaveCountAsync(0);
+
             // What-if: a new target for a measure part-way up its curve changes its money; the official figures stay.
             var line = expected.Lines.First(l => l.Scored && l.PointsShare is > 0m and < 1m && contract.Measure(l.MeasureId)!.Display == RateDisplay.Percent && l.MeasureId != "child-imms");
             var terms = contract.Measure(line.MeasureId)!;

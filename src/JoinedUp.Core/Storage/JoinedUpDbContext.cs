@@ -633,6 +633,16 @@ public abstract class JoinedUpDbContext(DbContextOptions options) : IdentityDbCo
             e.HasOne<Outcomes.Measures.MeasureRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Outcomes.Measures.MeasureDefinitionRecord>().WithMany().HasForeignKey(x => x.MeasureDefinitionId).OnDelete(DeleteBehavior.Restrict);
         });
+        b.Entity<Outcomes.Payments.IssuedStatement>(e =>
+        {
+            e.ToTable("payment_statement");
+            e.HasIndex(x => new { x.Quarter, x.RunId, x.ContractSha256 }).IsUnique();
+            e.Property(x => x.Quarter).HasMaxLength(16);
+            e.Property(x => x.ContractSha256).HasMaxLength(64);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.IssuedBy).HasMaxLength(200);
+            e.HasOne<Outcomes.Measures.MeasureRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Restrict);
+        });
     }
 
     /// <summary>Patient experience (docs/adr/0006, 5): invitations name the person; responses and answers never do.</summary>

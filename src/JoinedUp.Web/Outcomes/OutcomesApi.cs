@@ -103,6 +103,35 @@ internal static class OutcomesApi
                     : TypedResults.Ok(statement.Statement);
             })
             .RequirePermission(Permission.PaymentRead).WithName("GetPaymentStatement").WithSummary("A quarter's payment statement from its official run.");
+
+        // Issuing freezes a quarter's statement (its JSON and SHA-256); checking recomputes it from its run and contract.
+        group.MapPost("/statement/{quarter}/issue", async Task<Results<Created<IssuedSummary>, Ok<IssuedSummary>, NotFound<ProblemDetailsLike>, BadRequest<ProblemDetailsLike>>> (
+                string quarter, HttpContext http, IssuedStatements statements, PaymentContract contract, CancellationToken ct) =>
+            {
+                var caller = http.RequiredCaller();
+                if (!FinancialQuarter.TryParse(quarter, out var q, out var error)) return TypedResults.BadRequest(new ProblemDetailsLike("Not a quarter", error + ".", 400));
+                var result = await statements.IssueAsync(contract, PaymentContract.DefaultSha256(), q, caller.DisplayName, ct).ConfigureAwait(false);
+                if (result.Statement is null) return TypedResults.NotFound(new ProblemDetailsLike("No statement", string.Join(" ", result.Problems), 404));
+                var summary = IssuedSummary.From(result.Statement, result.AlreadyIssued);
+                return result.AlreadyIssued ? TypedResults.Ok(summary) : TypedResults.Created($"/api/outcomes/statements/{result.Statement.Id}", summary);
+            })
+            .RequirePermission(Permission.PaymentRead).WithName("IssuePaymentStatement")
+            .WithSummary("Issues the quarter's payment statement from its official run: stored with its SHA-256; issuing again from the same run returns the first (200).");
+
+        group.MapGet("/statements", async (IssuedStatements statements, CancellationToken ct) =>
+                TypedResults.Ok((await statements.ListAsync(ct).ConfigureAwait(false)).Select(s => IssuedSummary.From(s, false)).ToList()))
+            .RequirePermission(Permission.PaymentRead).WithName("ListIssuedStatements").WithSummary("Every issued payment statement, newest first.");
+
+        group.MapGet("/statements/{id:long}/check", async Task<Results<Ok<StatementCheckSummary>, NotFound<ProblemDetailsLike>>> (
+                long id, IssuedStatements statements, PaymentContract contract, CancellationToken ct) =>
+            {
+                var check = await statements.CheckAsync(id, contract, PaymentContract.DefaultSha256(), ct).ConfigureAwait(false);
+                return check is null
+                    ? TypedResults.NotFound(new ProblemDetailsLike("No such statement", $"No payment statement {id} has been issued.", 404))
+                    : TypedResults.Ok(new StatementCheckSummary(id, check.Statement.Sha256, check.ReproducedSha256, check.Reproduced, check.Explanation));
+            })
+            .RequirePermission(Permission.PaymentRead).WithName("CheckIssuedStatement")
+            .WithSummary("Recomputes an issued statement from its run and contract and says whether it is reproduced byte for byte.");
     }
 
     /// <summary>"official" or "adhoc" (also "ad hoc", "ad-hoc"); empty means ad hoc.</summary>
@@ -119,3 +148,14 @@ internal static class OutcomesApi
         return false;
     }
 }
+
+/// <summary>An issued payment statement, without its JSON.</summary>
+public sealed record IssuedSummary(long Id, string Quarter, long RunId, string Sha256, string ContractSha256, DateTime IssuedAt, string IssuedBy, bool AlreadyIssued)
+{
+    public static IssuedSummary From(IssuedStatement s, bool alreadyIssued) =>
+        new(s.Id, s.Quarter, s.RunId, s.Sha256, s.ContractSha256, s.IssuedAt, s.IssuedBy, alreadyIssued);
+}
+
+/// <summary>Whether an issued statement is reproduced from its run and contract today.</summary>
+public sealed record StatementCheckSummary(long Id, string IssuedSha256, string ReproducedSha256, bool Reproduced, string Explanation);
+

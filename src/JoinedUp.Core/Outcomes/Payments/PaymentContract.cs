@@ -207,6 +207,14 @@ public sealed class PaymentContract
         Measures.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal));
 
     /// <summary>The contract built into JoinedUp (Outcomes/Payments/contract.json) and its problems (none when shipped).</summary>
+    /// <summary>SHA-256 of the built-in contract file's text: names the exact terms an issued statement was made under.</summary>
+    public static string DefaultSha256()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("JoinedUp.Outcomes.Payments.contract.json")!;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(reader.ReadToEnd())));
+    }
+
     public static ContractLoad LoadDefault()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("JoinedUp.Outcomes.Payments.contract.json");

@@ -1754,6 +1754,65 @@ namespace JoinedUp.Storage.Migrations.Postgres
                     b.ToTable("value_set_code", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Outcomes.Payments.IssuedStatement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ContractSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("contract_sha256");
+
+                    b.Property<DateTime>("IssuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("issued_at");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("issued_by");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("json");
+
+                    b.Property<string>("Quarter")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("quarter");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Id")
+                        .HasName("pk_payment_statement");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_payment_statement_run_id");
+
+                    b.HasIndex("Quarter", "RunId", "ContractSha256")
+                        .IsUnique()
+                        .HasDatabaseName("ix_payment_statement_quarter_run_id_contract_sha256");
+
+                    b.ToTable("payment_statement", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
                 {
                     b.Property<long>("Id")
@@ -3840,6 +3899,16 @@ namespace JoinedUp.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_measure_result_measure_run_run_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Payments.IssuedStatement", b =>
+                {
+                    b.HasOne("JoinedUp.Outcomes.Measures.MeasureRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_payment_statement_measure_run_run_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>

@@ -1709,6 +1709,63 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                     b.ToTable("value_set_code", (string)null);
                 });
 
+            modelBuilder.Entity("JoinedUp.Outcomes.Payments.IssuedStatement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ContractSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contract_sha256");
+
+                    b.Property<DateTime>("IssuedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("issued_at");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("issued_by");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("json");
+
+                    b.Property<string>("Quarter")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("quarter");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Id")
+                        .HasName("pk_payment_statement");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_payment_statement_run_id");
+
+                    b.HasIndex("Quarter", "RunId", "ContractSha256")
+                        .IsUnique()
+                        .HasDatabaseName("ix_payment_statement_quarter_run_id_contract_sha256");
+
+                    b.ToTable("payment_statement", (string)null);
+                });
+
             modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
                 {
                     b.Property<long>("Id")
@@ -3757,6 +3814,16 @@ namespace JoinedUp.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_measure_result_measure_run_run_id");
+                });
+
+            modelBuilder.Entity("JoinedUp.Outcomes.Payments.IssuedStatement", b =>
+                {
+                    b.HasOne("JoinedUp.Outcomes.Measures.MeasureRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_payment_statement_measure_run_run_id");
                 });
 
             modelBuilder.Entity("JoinedUp.Record.AllergyIntolerance", b =>
