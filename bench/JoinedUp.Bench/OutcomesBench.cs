@@ -146,17 +146,7 @@ public static class OutcomesBench
 
     private static async Task<List<string>> CellsAsync(DbConnection connection, string sql, IReadOnlyList<SqlParameterValue> parameters)
     {
-        await using var cmd = connection.CreateCommand();
-#pragma warning disable CA2100
-        cmd.CommandText = sql;
-#pragma warning restore CA2100
-        foreach (var p in parameters)
-        {
-            var parameter = cmd.CreateParameter();
-            parameter.ParameterName = p.Name;
-            parameter.Value = p.Value;
-            cmd.Parameters.Add(parameter);
-        }
+        await using var cmd = MeasureEvaluator.Command(connection, sql, parameters);
         var rows = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -120,17 +120,8 @@ internal static class OutcomesCommands
     private static async Task<List<string>> ExplainAsync(DbConnection connection, StorageProvider provider, CompiledMeasure compiled, CancellationToken ct)
     {
         var lines = new List<string>();
-        await using var cmd = connection.CreateCommand();
-#pragma warning disable CA2100 // compiled from checked definitions; every value is a parameter
-        cmd.CommandText = (provider == StorageProvider.Postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + compiled.CellsSql;
-#pragma warning restore CA2100
-        foreach (var p in compiled.Parameters)
-        {
-            var parameter = cmd.CreateParameter();
-            parameter.ParameterName = p.Name;
-            parameter.Value = p.Value;
-            cmd.Parameters.Add(parameter);
-        }
+        var explain = (provider == StorageProvider.Postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + compiled.CellsSql;
+        await using var cmd = MeasureEvaluator.Command(connection, explain, compiled.Parameters);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {

@@ -154,8 +154,11 @@ public sealed class MeasureEvaluator(StorageOptions storage)
         return figures;
     }
 
-    private static DbCommand Command(DbConnection connection, string sql, IReadOnlyList<SqlParameterValue> parameters)
+    /// <summary>A command for a compiled statement with its parameters bound (also used by the CLI's EXPLAIN and the bench).</summary>
+    public static DbCommand Command(DbConnection connection, string sql, IReadOnlyList<SqlParameterValue> parameters)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(parameters);
         var cmd = connection.CreateCommand();
 #pragma warning disable CA2100 // compiled from checked definitions; every value is a parameter
         cmd.CommandText = sql;
