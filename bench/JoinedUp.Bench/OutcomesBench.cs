@@ -10,11 +10,13 @@ namespace JoinedUp.Bench;
 
 /// <summary>
 /// The outcomes framework over generated boroughs (issue 7). Usage:
-///   dotnet run -c Release --project bench/JoinedUp.Bench -- outcomes 33000,330000,1000000 [RUNS]
+///   dotnet run -c Release --project bench/JoinedUp.Bench -- outcomes 33000,330000,900000 [RUNS] [PG_CONNECTION_STRING]
 /// For each size: a SQLite borough (as of 2026-11-01, seed 42; kept in /tmp/joinedup-outcomes-N.db and reused), then one
 /// warm-up and RUNS (default 5) runs of the whole framework for 2026/27 Q2, each statement as the runner executes it,
 /// alternating with the hand-written floor (the same measures as one hand-written SQL statement each, for the measures
 /// that have one). Asserts that compiled and hand-written give identical cells, and prints per-measure and total times.
+/// With a PostgreSQL connection string, each size is also generated into a fresh PostgreSQL database, checked to give the
+/// same cells as SQLite for every measure, and timed.
 /// </summary>
 public static class OutcomesBench
 {
@@ -24,6 +26,7 @@ public static class OutcomesBench
     {
         var sizes = (args.Length > 0 ? args[0] : "33000,330000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
         var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        var postgres = args.Length > 2 ? args[2] : null;
         var library = MeasureLibrary.LoadDefault();
         Console.WriteLine($"outcomes bench: {library.Measures.Count} measures, quarter {Quarter.Label}, {runs} runs after one warm-up, SQLite, load {Load()}");
         foreach (var size in sizes)
@@ -53,9 +56,11 @@ public static class OutcomesBench
             await evaluator.PrepareAsync(connection, library, compiled.Select(c => c.Period), default);
 
             // Warm-up, and the check that the floor agrees with the compiler cell by cell.
+            var sqliteCells = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var c in compiled)
             {
                 var cells = await CellsAsync(connection, c.CellsSql, c.Parameters);
+                sqliteCells[c.Definition.Id] = cells;
                 if (Floor.Sqlite.TryGetValue(c.Definition.Id, out var floor))
                 {
                     var hand = await CellsAsync(connection, floor, FloorParameters(c.Period));
@@ -120,7 +125,53 @@ public static class OutcomesBench
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"   {id,-26} {Median(compiledTimes[id]),12:N1} {(f is null ? "-" : f.Value.ToString("N1", CultureInfo.InvariantCulture)),9} {(f is null ? "-" : (Median(compiledTimes[id]) / f.Value).ToString("F2", CultureInfo.InvariantCulture)),6}  {e.Numerator:N0}/{e.Eligible:N0}"));
             }
+            if (postgres is not null) await PostgresAsync(postgres, size, runs, library, sqliteCells);
         }
+    }
+
+    /// <summary>
+    /// The same borough on PostgreSQL (a fresh database on the same machine): the compiled framework's cells must equal
+    /// SQLite's for every measure (printed, not thrown, so a difference is reported with the timings), then 5 timed runs.
+    /// </summary>
+    private static async Task PostgresAsync(string connectionString, int size, int runs, MeasureLibrary library, Dictionary<string, List<string>> sqliteCells)
+    {
+        var storage = await Bench.FreshAsync(StorageProvider.Postgres, connectionString, $"_outcomes_{size}");
+        var clock = Stopwatch.StartNew();
+        var made = await new BoroughGenerator(storage).GenerateAsync(new BoroughSpec(size, 42, new DateOnly(2026, 11, 1)), null, default);
+        Console.WriteLine($"PostgreSQL: generated {size:N0} patients, {made.TotalRows:N0} rows in {clock.Elapsed.TotalSeconds:F1} s");
+        await JoinedUp.Outcomes.Experience.ExperienceSeeder.SeedAsync(storage,
+            new JoinedUp.Outcomes.Experience.ExperienceSeedOptions(42, new DateOnly(2026, 11, 1), IncludePracticeContacts: true), default);
+        await using (var analyze = await JoinedUpStorage.OpenConnectionAsync(storage, default))
+        await using (var cmd = analyze.CreateCommand())
+        {
+            cmd.CommandText = "ANALYZE";
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using var connection = await JoinedUpStorage.OpenConnectionAsync(storage, default);
+        var compiled = library.Measures.Select(m => MeasureCompiler.Compile(m, MeasureCompiler.PeriodFor(m, Quarter), SqlDialect.Postgres)).ToList();
+        await new MeasureEvaluator(storage).PrepareAsync(connection, library, compiled.Select(c => c.Period), default);
+        var differ = new List<string>();
+        foreach (var c in compiled)
+        {
+            var cells = await CellsAsync(connection, c.CellsSql, c.Parameters);
+            if (!cells.SequenceEqual(sqliteCells[c.Definition.Id])) differ.Add(c.Definition.Id);
+        }
+        var times = compiled.ToDictionary(c => c.Definition.Id, _ => new List<double>());
+        var totals = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
+            var total = Stopwatch.StartNew();
+            foreach (var c in compiled)
+            {
+                var sw = Stopwatch.StartNew();
+                await CellsAsync(connection, c.CellsSql, c.Parameters);
+                times[c.Definition.Id].Add(sw.Elapsed.TotalMilliseconds);
+            }
+            totals.Add(total.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"== PostgreSQL {size:N0} patients: whole framework median {Median(totals):N0} ms, max {totals.Max():N0} ms; " +
+                          (differ.Count == 0 ? "every measure's cells equal SQLite's" : $"cells DIFFER from SQLite for {string.Join(", ", differ)}"));
+        Console.WriteLine("   " + string.Join(", ", compiled.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Definition.Id} {Median(times[c.Definition.Id]):N0}"))));
     }
 
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
